@@ -1,0 +1,1 @@
+"""Advice judges: pure functions from measurements to findings, and the wording catalogue."""

@@ -1,0 +1,1 @@
+"""Subcommands of the sessioncheck CLI, one module each (see cli.COMMANDS)."""

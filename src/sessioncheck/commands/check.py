@@ -1,0 +1,171 @@
+"""``sessioncheck check``: run the checks headless; progress on stderr, the report on stdout."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from ..cli import ExitCode, UsageError
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "check",
+        help="run the checks without the app and print a report",
+        description="Run the checks headless. Progress goes to stderr, the report to stdout.",
+    )
+    p.add_argument("--format", choices=("text", "json"), default="text", help="report format on stdout")
+    p.add_argument("--output", "-o", type=Path, metavar="FILE", help="also save the JSON report here (mode 0600)")
+    p.add_argument(
+        "--audience",
+        choices=("client", "therapist", "support"),
+        default="client",
+        help="whose wording the text report uses (support adds every measurement)",
+    )
+    p.add_argument("--probes", metavar="LIST", help="comma-separated probes to run, e.g. system,ice,loopback")
+    p.add_argument(
+        "--config", type=Path, metavar="FILE", help="settings file (default ~/.config/sessioncheck/config.toml)"
+    )
+    p.add_argument("--ice-servers", type=Path, metavar="FILE", help="JSON file with a WebRTC iceServers list")
+    p.add_argument("--stun", action="append", default=[], metavar="URL", help="a STUN server URL (repeatable)")
+    p.add_argument("--turn", action="append", default=[], metavar="URL", help="a TURN server URL (repeatable)")
+    p.add_argument("--turn-username", metavar="NAME")
+    p.add_argument("--turn-credential", metavar="SECRET")
+    p.add_argument("--ca-file", metavar="PEM", help="extra CA certificates to trust for turns: servers")
+    p.add_argument("--server", metavar="URL", help="the clinic's check server (ws:// or wss://), or 'local'")
+    p.add_argument("--token", metavar="TOKEN", help="access token for the check server")
+    p.add_argument("--camera", metavar="DEVICE", help="camera name or index, a media file, or lavfi:GRAPH")
+    p.add_argument("--microphone", metavar="DEVICE", help="microphone name or index, a media file, or lavfi:GRAPH")
+    p.add_argument("--speaker", metavar="DEVICE", help="speaker name or index")
+    p.add_argument("--timeout", type=float, metavar="SECONDS", help="override every test's time limit")
+    p.add_argument("--no-redact", action="store_true", help="keep IP addresses and ICE candidates in the report")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+    p.set_defaults(func=run)
+
+
+def build_settings(args: argparse.Namespace) -> Any:
+    """Config file and environment first, then the flags on top."""
+    from ..settings import (
+        SettingsError,
+        ice_servers_from_flags,
+        load_ice_servers_file,
+        load_settings,
+    )
+
+    try:
+        settings = load_settings(args.config)
+        if args.ice_servers is not None:
+            settings = replace(settings, ice_servers=load_ice_servers_file(args.ice_servers))
+        if args.stun or args.turn:
+            flag_servers = ice_servers_from_flags(
+                args.stun, args.turn, args.turn_username, args.turn_credential
+            )
+            base = settings.ice_servers if args.ice_servers is not None else ()
+            settings = replace(settings, ice_servers=base + flag_servers)
+        elif args.turn_username or args.turn_credential:
+            raise SettingsError("--turn-username/--turn-credential need a --turn URL")
+    except SettingsError as e:
+        raise UsageError(str(e)) from None
+    updates: dict[str, Any] = {}
+    if args.probes:
+        updates["probes"] = tuple(p.strip() for p in args.probes.split(",") if p.strip())
+    for name in ("ca_file", "server", "token", "camera", "microphone", "speaker"):
+        value = getattr(args, name)
+        if value is not None:
+            updates[name] = value
+    if args.ca_file is not None and not Path(args.ca_file).is_file():
+        raise UsageError(f"--ca-file {args.ca_file}: no such file")
+    if args.timeout is not None:
+        if args.timeout <= 0:
+            raise UsageError("--timeout must be a positive number of seconds")
+        updates["probe_timeout_s"] = args.timeout
+    if args.no_redact:
+        updates["redact"] = False
+    return replace(settings, **updates)
+
+
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from ..model import Audience
+    from ..probes import UnknownProbeError, load_plan
+    from ..report import redact_report, render_text, save_report
+    from ..report.io import ReportFileError, report_to_json
+    from ..runner import Runner
+
+    if args.output is not None and not args.output.expanduser().parent.is_dir():
+        raise UsageError(f"--output {args.output}: the folder does not exist")
+    settings = build_settings(args)
+    try:
+        plan = load_plan(settings.probes)
+    except UnknownProbeError as e:
+        raise UsageError(str(e)) from None
+
+    runner = Runner(plan, settings)
+    report = asyncio.run(_run_with_progress(runner, quiet=args.quiet))
+    if settings.redact:
+        report = redact_report(report)
+
+    exit_code = {"video": ExitCode.VIDEO, "audio_only": ExitCode.AUDIO_ONLY, "phone": ExitCode.PHONE}[
+        report.verdict.value
+    ]
+    if args.output is not None:
+        try:
+            save_report(report, args.output)
+        except ReportFileError as e:
+            print(f"sessioncheck: {e}", file=sys.stderr)
+            exit_code = ExitCode.USAGE
+        else:
+            if not args.quiet:
+                print(f"Report saved to {args.output}", file=sys.stderr)
+    if args.format == "json":
+        sys.stdout.write(report_to_json(report))
+    else:
+        sys.stdout.write(render_text(report, Audience(args.audience)))
+    sys.stdout.flush()
+    if report.interrupted:
+        return ExitCode.INTERRUPTED
+    return exit_code
+
+
+async def _run_with_progress(runner: Any, *, quiet: bool) -> Any:
+    import asyncio
+    import os
+    import signal
+
+    from ..advice import catalogue
+    from ..events import ProbeFinished, ProbeStarted
+
+    loop = asyncio.get_running_loop()
+    presses = 0
+
+    def on_interrupt() -> None:
+        nonlocal presses
+        presses += 1
+        if presses == 1:
+            print(catalogue.phrase("cli.stopping"), file=sys.stderr, flush=True)
+            runner.cancel()
+        else:
+            os._exit(ExitCode.INTERRUPTED)
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, on_interrupt)
+    except (NotImplementedError, RuntimeError):  # Windows: KeyboardInterrupt still works
+        pass
+    report = None
+    async for event in runner.events():
+        if quiet:
+            continue
+        if isinstance(event, ProbeStarted):
+            print(f"  ... {event.title}", file=sys.stderr, flush=True)
+        elif isinstance(event, ProbeFinished):
+            r = event.result
+            name = catalogue.PHRASES.get(f"probe.{r.probe}", r.probe)
+            label = catalogue.PHRASES[f"status.{r.status.value}"]
+            print(f"  {label:>15}  {name} ({r.duration_s:.1f} s)", file=sys.stderr, flush=True)
+    report = runner.report
+    assert report is not None
+    return report

@@ -1,0 +1,73 @@
+"""What a probe is. Probes measure, and only measure: judging is advice's job."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from ..events import Event, Progress, Sample
+from ..model import Measurement, ProbeResult, Value
+from ..settings import Settings
+
+
+class ProbeSkipped(Exception):
+    """Raised by a probe that cannot run here; the message is shown to the client as is."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class ProbeContext:
+    """What a running probe may use: settings, finished dependencies, and a place to record."""
+
+    probe_id: str
+    settings: Settings
+    dependencies: Mapping[str, ProbeResult]
+    emit: Callable[[Event], None]
+    measurements: list[Measurement] = field(default_factory=list)
+    """Recorded so far; kept even if the probe later times out, breaks or is cancelled."""
+
+    def record(
+        self,
+        key: str,
+        value: Value,
+        unit: str = "",
+        samples: Iterable[float] | None = None,
+    ) -> Measurement:
+        """Record one measurement (replacing an earlier one with the same key)."""
+        m = Measurement(
+            key=key,
+            value=value,
+            unit=unit,
+            samples=None if samples is None else tuple(float(s) for s in samples),
+        )
+        self.measurements[:] = [x for x in self.measurements if x.key != key]
+        self.measurements.append(m)
+        return m
+
+    def sample(self, key: str, value: float, unit: str = "") -> None:
+        """Report a live value to front ends (not stored in the report)."""
+        self.emit(Sample(self.probe_id, key, float(value), unit))
+
+    def progress(self, fraction: float, note: str = "") -> None:
+        self.emit(Progress(self.probe_id, max(0.0, min(1.0, fraction)), note))
+
+
+class Probe(ABC):
+    """One kind of measurement. Subclasses set the class attributes and implement ``run``."""
+
+    id: ClassVar[str]
+    """Stable id used in plans, reports and measurement keys."""
+    title: ClassVar[str]
+    """What it checks, in plain words ("Checking the connection servers")."""
+    depends_on: ClassVar[tuple[str, ...]] = ()
+    """Probes that must succeed (pass or warn) first; otherwise this one is skipped."""
+    timeout_s: ClassVar[float] = 10.0
+
+    @abstractmethod
+    async def run(self, ctx: ProbeContext) -> None:
+        """Measure, recording with ``ctx.record``. Raise :class:`ProbeSkipped` to skip."""

@@ -1,0 +1,86 @@
+"""Plain-text rendering of a report, for the terminal and for pasting into an email."""
+
+from __future__ import annotations
+
+from ..advice import catalogue
+from ..advice.verdict import top_fixes
+from ..model import Audience, Measurement, ProbeResult, Report, Status
+
+_MARK = {
+    Status.PASS: "ok",
+    Status.WARN: "!!",
+    Status.FAIL: "XX",
+    Status.SKIP: "--",
+    Status.ERROR: "??",
+}
+
+
+def _format_value(m: Measurement) -> str:
+    v = m.value
+    if isinstance(v, bool):
+        text = "yes" if v else "no"
+    elif isinstance(v, float):
+        text = f"{v:.3f}".rstrip("0").rstrip(".") if abs(v) < 1000 else f"{v:.0f}"
+    elif v is None:
+        text = "-"
+    else:
+        text = str(v)
+    return f"{text} {m.unit}".rstrip() if m.unit and m.unit != "count" else text
+
+
+def _result_lines(r: ProbeResult, audience: Audience, show_measurements: bool) -> list[str]:
+    name = catalogue.PHRASES.get(f"probe.{r.probe}", r.probe)
+    label = catalogue.PHRASES[f"status.{r.status.value}"]
+    lines = [f"[{_MARK[r.status]}] {name}: {label} ({r.probe}, {r.duration_s:.1f} s)"]
+    if r.skip_reason:
+        lines.append(f"     {r.skip_reason}")
+    if r.error:
+        lines.append(f"     {r.error}")
+    for f in r.findings:
+        w = f.for_audience(audience)
+        lines.append(f"     - {w.title}")
+        if audience is Audience.SUPPORT:
+            lines.append(f"       {f.code} ({f.severity.value}): {w.text}")
+            if f.evidence:
+                ev = ", ".join(f"{k}={v}" for k, v in f.evidence.items())
+                lines.append(f"       evidence: {ev}")
+    if show_measurements:
+        for m in r.measurements:
+            lines.append(f"       {m.key} = {_format_value(m)}")
+    return lines
+
+
+def render_text(report: Report, audience: Audience = Audience.CLIENT) -> str:
+    """The report as text: verdict, at most three fixes, then each test's outcome.
+
+    Support staff also see every measurement and the evidence behind each finding.
+    """
+    lines = [
+        catalogue.verdict_title(report.verdict).upper(),
+        report.verdict_reason,
+    ]
+    if report.interrupted:
+        lines.append(catalogue.phrase("report.interrupted"))
+    fixes = top_fixes(report.results)
+    if fixes:
+        lines += ["", catalogue.phrase("report.what_to_do")]
+        n = 1
+        for f in fixes:
+            w = f.for_audience(audience)
+            lines.append(f"  {w.title}")
+            for step in w.steps:
+                lines.append(f"    {n}. {step}")
+                n += 1
+    lines += ["", catalogue.phrase("report.details")]
+    for r in report.results:
+        lines += _result_lines(r, audience, show_measurements=audience is Audience.SUPPORT)
+    lines += [
+        "",
+        catalogue.phrase(
+            "report.footer",
+            created=report.created,
+            version=report.tool_version,
+            redacted=catalogue.phrase("report.redacted" if report.redacted else "report.not_redacted"),
+        ),
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,142 @@
+"""Peer factory and connection helpers on top of aiortc.
+
+Always passes ``iceServers`` explicitly: ``RTCConfiguration()`` without it silently adds
+a public STUN server, which stalls connecting by seconds when that server is blocked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..settings import IceServer
+
+if TYPE_CHECKING:
+    from aiortc import RTCDataChannel, RTCPeerConnection
+
+logger = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S = 10.0
+"""Default limit for ICE + DTLS + SCTP to come up."""
+
+
+class PeerConnectError(Exception):
+    """Two peers could not connect; the message says how far they got."""
+
+
+def make_peer(ice_servers: Sequence[IceServer] = ()) -> RTCPeerConnection:
+    """An ``RTCPeerConnection`` using exactly ``ice_servers`` (none: host candidates only)."""
+    from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection
+
+    servers = [
+        RTCIceServer(urls=list(s.urls), username=s.username, credential=s.credential)
+        for s in ice_servers
+    ]
+    return RTCPeerConnection(RTCConfiguration(iceServers=servers))
+
+
+async def wait_connected(pc: RTCPeerConnection, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
+    """Wait until ``pc.connectionState`` is ``connected``; raise on failure or timeout."""
+    if pc.connectionState == "connected":
+        return
+    done: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+    def on_change() -> None:
+        state = pc.connectionState
+        logger.debug("peer connection state: %s", state)
+        if state in ("connected", "failed", "closed") and not done.done():
+            done.set_result(state)
+
+    pc.on("connectionstatechange", on_change)
+    try:
+        async with asyncio.timeout(timeout_s):
+            state = await done
+    except TimeoutError:
+        raise PeerConnectError(
+            f"no connection after {timeout_s:g} s (ICE state {pc.iceConnectionState}, "
+            f"gathering {pc.iceGatheringState})"
+        ) from None
+    finally:
+        pc.remove_listener("connectionstatechange", on_change)
+    if state != "connected":
+        raise PeerConnectError(f"connection {state} (ICE state {pc.iceConnectionState})")
+
+
+async def wait_open(channel: RTCDataChannel, timeout_s: float = CONNECT_TIMEOUT_S) -> None:
+    """Wait until a data channel is open."""
+    if channel.readyState == "open":
+        return
+    opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def on_open() -> None:
+        if not opened.done():
+            opened.set_result(None)
+
+    channel.on("open", on_open)
+    try:
+        async with asyncio.timeout(timeout_s):
+            await opened
+    except TimeoutError:
+        raise PeerConnectError(f"data channel {channel.label!r} did not open in {timeout_s:g} s") from None
+
+
+async def negotiate(offerer: RTCPeerConnection, answerer: RTCPeerConnection) -> None:
+    """Offer/answer between two peers in this process (candidates are gathered in full)."""
+    await offerer.setLocalDescription(await offerer.createOffer())
+    await answerer.setRemoteDescription(offerer.localDescription)
+    await answerer.setLocalDescription(await answerer.createAnswer())
+    await offerer.setRemoteDescription(answerer.localDescription)
+
+
+@dataclass(frozen=True)
+class SelectedPair:
+    """The candidate pair ICE nominated (aiortc has no candidate-pair stats)."""
+
+    local_type: str
+    """``host``, ``srflx``, ``prflx`` or ``relay``."""
+    remote_type: str
+    transport: str
+    """``udp`` or ``tcp``: the transport of the local candidate."""
+    local_address: str
+    remote_address: str
+
+
+def selected_pair(pc: RTCPeerConnection) -> SelectedPair | None:
+    """Read the nominated pair from aioice's connection behind the peer's SCTP transport."""
+    try:
+        ice_transport = pc.sctp.transport.transport if pc.sctp else None
+        if ice_transport is None:
+            return None
+        connection: Any = ice_transport._connection
+        pair = connection._nominated.get(1)
+        if pair is None:
+            return None
+        local, remote = pair.local_candidate, pair.remote_candidate
+        return SelectedPair(
+            local_type=local.type,
+            remote_type=remote.type,
+            transport=local.transport.lower(),
+            local_address=f"{local.host}:{local.port}",
+            remote_address=f"{remote.host}:{remote.port}",
+        )
+    except AttributeError:  # aiortc/aioice internals changed: report nothing rather than break
+        logger.debug("cannot read the selected candidate pair", exc_info=True)
+        return None
+
+
+async def close_all(*pcs: RTCPeerConnection) -> None:
+    """Close peers, never raising (closing is best effort and must not hide results)."""
+    for pc in pcs:
+        try:
+            async with asyncio.timeout(3):
+                await pc.close()
+        except Exception:
+            logger.debug("closing a peer failed", exc_info=True)
+
+
+def monotonic_ms() -> float:
+    return time.monotonic() * 1000.0

@@ -1,0 +1,166 @@
+"""The CLI as a user runs it: exit codes, output streams, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sessioncheck.cli import ExitCode
+from sessioncheck.report.io import report_to_json
+from support.reports import sample_report, validate
+
+
+def sc(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "HOME": os.environ.get("SC_TEST_HOME", "/nonexistent-home"), **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "sessioncheck", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=full_env,
+    )
+
+
+def test_version() -> None:
+    out = sc("--version")
+    assert out.returncode == 0
+    assert out.stdout.startswith("sessioncheck ")
+
+
+def test_check_json_to_stdout_progress_to_stderr(tmp_path: Path) -> None:
+    out_file = tmp_path / "report.json"
+    out = sc("check", "--probes", "system,loopback", "--format", "json", "--output", str(out_file))
+    assert out.returncode in (ExitCode.VIDEO, ExitCode.AUDIO_ONLY, ExitCode.PHONE), out.stderr
+    data = json.loads(out.stdout)
+    validate(data)
+    assert [r["probe"] for r in data["results"]] == ["system", "loopback"]
+    assert "Your computer" in out.stderr  # progress went to stderr
+    assert stat.S_IMODE(out_file.stat().st_mode) == 0o600
+    assert json.loads(out_file.read_text()) == data
+    expected = {"video": 0, "audio_only": 1, "phone": 2}[data["verdict"]]
+    assert out.returncode == expected
+
+
+def _my_addresses() -> set[str]:
+    import psutil
+
+    addrs = set()
+    for entries in psutil.net_if_addrs().values():
+        for a in entries:
+            if a.family.name in ("AF_INET", "AF_INET6"):
+                addrs.add(a.address.split("%")[0])
+    return addrs
+
+
+def test_no_address_of_this_machine_in_output_by_default(tmp_path: Path) -> None:
+    out_file = tmp_path / "r.json"
+    out = sc("check", "--probes", "system,loopback", "--format", "json", "--output", str(out_file),
+             "--stun", "stun:127.0.0.1:9")
+    texts = [out.stdout, out.stderr, out_file.read_text()]
+    text_out = sc("report", "show", str(out_file), "--format", "text")
+    texts.append(text_out.stdout)
+    for addr in _my_addresses():
+        for t in texts:
+            assert addr not in t, f"{addr} leaked"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("check", "--frobnicate"), "unrecognized arguments"),
+        (("check", "--stun", "stun:"), "not valid"),
+        (("check", "--turn", "turn:example.org"), "--turn-username"),
+        (("check", "--probes", "system,teleport"), "no probe called 'teleport'"),
+        (("check", "--timeout", "-1"), "positive"),
+        (("check", "--ca-file", "/nonexistent.pem"), "no such file"),
+        (("check", "--output", "/nonexistent-dir/r.json"), "folder does not exist"),
+        (("nosuchcommand",), "invalid choice"),
+    ],
+)
+def test_usage_errors_exit_3_with_one_clear_line(args: tuple[str, ...], message: str) -> None:
+    out = sc(*args)
+    assert out.returncode == ExitCode.USAGE
+    assert message in out.stderr
+    assert "Traceback" not in out.stderr
+    assert out.stdout == ""
+
+
+def test_invalid_config_exits_3(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("probes = [")
+    out = sc("check", "--config", str(cfg))
+    assert out.returncode == ExitCode.USAGE
+    assert "not valid TOML" in out.stderr and "Traceback" not in out.stderr
+    unreadable = sc("check", "--config", str(tmp_path))
+    assert unreadable.returncode == ExitCode.USAGE
+    assert "Traceback" not in unreadable.stderr
+
+
+def test_invalid_ice_servers_file_exits_3(tmp_path: Path) -> None:
+    f = tmp_path / "ice.json"
+    f.write_text('[{"urls": "turn:x.example"}]')
+    out = sc("check", "--ice-servers", str(f))
+    assert out.returncode == ExitCode.USAGE
+    assert "username and a credential" in out.stderr
+
+
+def test_report_show(tmp_path: Path) -> None:
+    f = tmp_path / "r.json"
+    f.write_text(report_to_json(sample_report()))
+    out = sc("report", "show", str(f))
+    assert out.returncode == 0
+    assert "READY FOR A VIDEO SESSION" in out.stdout
+    assert "ice.turn_auth_failed" in out.stdout  # support wording by default, with codes
+    as_json = sc("report", "show", str(f), "--format", "json")
+    assert json.loads(as_json.stdout) == sample_report().to_dict()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{", "broken JSON"),
+        ('{"schema_version": 99}', "newer than this sessioncheck"),
+        ("", "is empty"),
+    ],
+)
+def test_report_show_bad_files_exit_3(tmp_path: Path, content: str, message: str) -> None:
+    f = tmp_path / "r.json"
+    f.write_text(content)
+    out = sc("report", "show", str(f))
+    assert out.returncode == ExitCode.USAGE
+    assert message in out.stderr
+    assert "Traceback" not in out.stderr
+    missing = sc("report", "show", str(tmp_path / "missing.json"))
+    assert missing.returncode == ExitCode.USAGE and "does not exist" in missing.stderr
+
+
+def test_ctrl_c_keeps_partial_report(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    out_file = tmp_path / "partial.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sessioncheck", "check", "--probes", "system,loopback",
+         "--format", "json", "--output", str(out_file)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "HOME": "/nonexistent-home"},
+    )
+    # wait until the first test has started, then interrupt
+    assert proc.stderr is not None
+    line = proc.stderr.readline()
+    assert "..." in line
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == ExitCode.INTERRUPTED, stderr
+    data = json.loads(stdout)
+    assert data["interrupted"] is True
+    validate(data)
+    assert json.loads(out_file.read_text())["interrupted"] is True
+    assert "Traceback" not in stderr
