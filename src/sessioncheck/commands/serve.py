@@ -1,0 +1,131 @@
+"""``sessioncheck serve``: run the clinic's check server (signalling + reflector peers)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from ..cli import ExitCode, UsageError
+
+TOKEN_ENV = "SESSIONCHECK_SERVE_TOKEN"
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="run a check server that clients test their connection against",
+        description=(
+            "Run the check server: clients connect with `sessioncheck check --server URL` and "
+            "measure their connection against it. The URL is printed on stdout once listening."
+        ),
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; 0.0.0.0 for all)")
+    p.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765; 0 picks a free one)")
+    p.add_argument("--tls-cert", type=Path, metavar="PEM", help="certificate chain for wss://")
+    p.add_argument("--tls-key", type=Path, metavar="PEM", help="private key for wss://")
+    p.add_argument("--ice-servers", type=Path, metavar="FILE", help="JSON iceServers list for the reflector peers")
+    p.add_argument(
+        "--token",
+        metavar="TOKEN",
+        help=f"access token clients must send (or set {TOKEN_ENV}); without one anyone may test",
+    )
+    p.add_argument("--max-tests", type=int, default=4, metavar="N", help="tests that may run at once (default 4)")
+    p.add_argument(
+        "--max-duration", type=float, default=30.0, metavar="SECONDS", help="longest test allowed (default 30)"
+    )
+    p.add_argument(
+        "--max-message", type=int, default=64 * 1024, metavar="BYTES",
+        help="largest signalling message accepted (default 65536)",
+    )
+    p.add_argument("--verbose", "-v", action="store_true", help="log each test on stderr")
+    p.set_defaults(func=run)
+
+
+def build_config(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The server configuration and TLS context from the flags, or a UsageError."""
+    from ..server.app import ServerConfig
+    from ..settings import SettingsError, load_ice_servers_file
+
+    if not 0 <= args.port <= 65535:
+        raise UsageError(f"--port {args.port}: choose a port between 0 and 65535")
+    if args.max_tests < 1:
+        raise UsageError("--max-tests must be at least 1")
+    if args.max_duration <= 0:
+        raise UsageError("--max-duration must be a positive number of seconds")
+    if args.max_message < 4096:
+        raise UsageError("--max-message must be at least 4096 bytes (an offer is a few kB)")
+    ice: tuple[Any, ...] = ()
+    if args.ice_servers is not None:
+        try:
+            ice = load_ice_servers_file(args.ice_servers)
+        except SettingsError as e:
+            raise UsageError(str(e)) from None
+    ssl_context = None
+    if (args.tls_cert is None) != (args.tls_key is None):
+        raise UsageError("--tls-cert and --tls-key go together")
+    if args.tls_cert is not None:
+        import ssl
+
+        ssl_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        try:
+            ssl_context.load_cert_chain(args.tls_cert, args.tls_key)
+        except (OSError, ssl.SSLError) as e:
+            raise UsageError(f"cannot load the TLS certificate/key: {e}") from None
+    token = args.token or os.environ.get(TOKEN_ENV) or None
+    config = ServerConfig(
+        host=args.host,
+        port=args.port,
+        token=token,
+        ice_servers=ice,
+        max_tests=args.max_tests,
+        max_duration_s=args.max_duration,
+        max_message_bytes=args.max_message,
+    )
+    return config, ssl_context
+
+
+def run(args: argparse.Namespace) -> int:
+    import asyncio
+    import logging
+
+    config, ssl_context = build_config(args)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return asyncio.run(_serve(config, ssl_context))
+    except OSError as e:
+        print(f"sessioncheck serve: cannot listen on {config.host}:{config.port}: {e.strerror or e}",
+              file=sys.stderr)
+        return ExitCode.USAGE
+
+
+async def _serve(config: Any, ssl_context: Any) -> int:
+    import asyncio
+    import signal
+
+    from ..server.app import start_server
+
+    server = await start_server(config, ssl_context)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    print(server.url, flush=True)
+    print(
+        f"sessioncheck serve: listening on {server.url} "
+        f"(health: {server.url.replace('ws', 'http', 1).removesuffix('/ws')}/health; "
+        f"token {'required' if config.token else 'not required'}; "
+        f"up to {config.max_tests} tests of {config.max_duration_s:g} s)",
+        file=sys.stderr,
+        flush=True,
+    )
+    await stop.wait()
+    print("sessioncheck serve: stopping", file=sys.stderr, flush=True)
+    await server.stop()
+    return ExitCode.VIDEO

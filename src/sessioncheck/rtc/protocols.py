@@ -1,0 +1,868 @@
+"""Measurement protocols over WebRTC data channels, between a *measurer* and a *responder*.
+
+The measurer drives the test; the responder (the reflector of ``sessioncheck serve``, or
+the other sessioncheck in a peer test) answers. Nothing here knows about signalling or
+which side made the offer: the measurer creates three channels on its peer connection
+(labels carry a prefix, so two measurers can share one connection in a peer test) and
+the responder attaches to them when they arrive.
+
+Channels (``<prefix>`` defaults to ``sc``):
+
+* ``<prefix>-ctl``: reliable, ordered, JSON text. Requests and reports.
+* ``<prefix>-probe``: unreliable, unordered (``ordered=False, maxRetransmits=0``), binary.
+  Pings (echoed as pongs) and paced packets carrying a stream id, a sequence number and
+  the sender's send time, for RFC 3550 interarrival jitter and loss, each direction.
+* ``<prefix>-bulk``: reliable, ordered, binary filler for throughput in either direction.
+
+Binary packet: ``!BIId`` = kind, stream id, sequence number, send time (ms, sender's
+monotonic clock), padded to the packet size. Times are only ever differenced on one
+clock (RTT on the measurer's; transit differences for jitter on the receiver's).
+
+Control requests (measurer → responder), each answered when it says so:
+
+* ``{"op": "paced_send", "stream": S, "count": N, "interval_ms": I, "size": B}``:
+  send N paced packets downstream.
+* ``{"op": "paced_report", "stream": S, "req": R}``: answered with
+  ``{"op": "paced_report", "req": R, "received": n, "max_seq": m, "jitter_ms": j}``.
+* ``{"op": "rx_start"}`` / ``{"op": "rx_stop"}``: report bulk bytes received every
+  ``RX_REPORT_S`` as ``{"op": "rx", "bytes": total, "t_ms": responder_clock_ms}``.
+* ``{"op": "tx_start", "max_s": T}`` / ``{"op": "tx_stop"}``: push bulk data downstream.
+* ``{"op": "media_report", "req": R}``: answered with ``{"op": "media_report", "req": R, ...}``
+  holding the responder's receive statistics for the measurer's audio and video.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fractions
+import json
+import logging
+import math
+import struct
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    import av
+    from aiortc import MediaStreamTrack, RTCDataChannel, RTCPeerConnection
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+PROTOCOL_VERSION = 1
+
+KIND_PING = 1
+KIND_PONG = 2
+KIND_PACED = 3
+_HEADER = struct.Struct("!BIId")
+
+PING_SIZE = 64
+PACED_SIZE = 64
+RX_REPORT_S = 0.1
+"""How often a receiving responder reports bulk bytes."""
+TX_MAX_S = 6.0
+"""A responder never pushes bulk data longer than this, whatever it was asked."""
+BULK_MESSAGE_MAX = 16 * 1024
+BULK_MESSAGE_MIN = 1024
+BUFFER_TARGET_S = 0.025
+"""Flow control: keep about this much data (at the current rate) in our own send buffer,
+so a ping sent during the load waits for the network's queue, not for ours."""
+BUFFER_MIN = 4 * 1024
+BUFFER_MAX = 1024 * 1024
+STALL_S = 3.0
+"""No message at all from the responder for this long means it stopped answering."""
+
+
+class ResponderStopped(Exception):
+    """The other side stopped answering (closed, killed or unreachable) mid-test."""
+
+
+def now_ms() -> float:
+    return time.monotonic() * 1000.0
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile (``pct`` in 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), math.ceil(pct / 100.0 * len(ordered))))
+    return ordered[rank - 1]
+
+
+def pack(kind: int, stream: int, seq: int, ts_ms: float, size: int) -> bytes:
+    head = _HEADER.pack(kind, stream, seq, ts_ms)
+    return head + b"\x00" * max(0, size - len(head))
+
+
+def unpack(data: bytes) -> tuple[int, int, int, float] | None:
+    if len(data) < _HEADER.size:
+        return None
+    kind, stream, seq, ts = _HEADER.unpack_from(data)
+    return int(kind), int(stream), int(seq), float(ts)
+
+
+@dataclass
+class JitterMeter:
+    """RFC 3550 section 6.4.1 interarrival jitter and loss for one paced stream, in ms."""
+
+    received: int = 0
+    max_seq: int = -1
+    jitter_ms: float = 0.0
+    _last: tuple[float, float] | None = None
+    """(arrival, send time) of the previous packet in arrival order."""
+    _seen: set[int] = field(default_factory=set)
+
+    def add(self, seq: int, sent_ms: float, arrived_ms: float) -> None:
+        if seq in self._seen:
+            return
+        self._seen.add(seq)
+        self.received += 1
+        self.max_seq = max(self.max_seq, seq)
+        if self._last is not None:
+            # D(i,j) = (Rj - Ri) - (Sj - Si); J += (|D| - J) / 16
+            d = (arrived_ms - self._last[0]) - (sent_ms - self._last[1])
+            self.jitter_ms += (abs(d) - self.jitter_ms) / 16.0
+        self._last = (arrived_ms, sent_ms)
+
+
+class BulkSender:
+    """Keeps a reliable channel busy with adaptive flow control on ``bufferedAmount``."""
+
+    def __init__(self, channel: RTCDataChannel) -> None:
+        self.channel = channel
+        self.queued = 0
+        self._drained = asyncio.Event()
+        channel.bufferedAmountLowThreshold = 0
+        channel.on("bufferedamountlow", self._drained.set)
+
+    async def run(self, stop: asyncio.Event, max_s: float) -> None:
+        """Send until ``stop`` or ``max_s``. The send-buffer limit doubles whenever the
+        transport drained it completely (we were the bottleneck) and halves when it drained
+        too slowly (our own queue would delay pings), between ``BUFFER_MIN`` and ``BUFFER_MAX``."""
+        started = time.monotonic()
+        high = BUFFER_MIN
+        payloads: dict[int, bytes] = {}
+        while not stop.is_set() and time.monotonic() - started < max_s:
+            if self.channel.readyState != "open":
+                return
+            size = int(min(BULK_MESSAGE_MAX, max(BULK_MESSAGE_MIN, high // 4)))
+            payload = payloads.get(size) or payloads.setdefault(size, b"\x5a" * size)
+            while self.channel.bufferedAmount < high:
+                self.channel.send(payload)
+                self.queued += size
+            self.channel.bufferedAmountLowThreshold = high // 2
+            self._drained.clear()
+            woke_early = False
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(BUFFER_TARGET_S):
+                    await self._drained.wait()
+                    woke_early = True
+            if self.channel.bufferedAmount == 0:
+                high = min(BUFFER_MAX, high * 2)
+            elif not woke_early:
+                high = max(BUFFER_MIN, high // 2)
+
+
+# --- media sources -------------------------------------------------------------------------
+
+
+class _Gate:
+    def __init__(self) -> None:
+        self.open = asyncio.Event()
+
+
+def make_media_sources(
+    width: int = 1280, height: int = 720, fps: int = 30
+) -> tuple[MediaStreamTrack, MediaStreamTrack, asyncio.Event]:
+    """An audio tone and a moving 720p test pattern that only flow while the gate is set.
+
+    Returns ``(audio_track, video_track, gate)``. Frames are generated in memory with
+    numpy; nothing is recorded.
+    """
+    import av
+    import numpy as np
+    from aiortc import MediaStreamTrack
+
+    gate = asyncio.Event()
+
+    class ToneTrack(MediaStreamTrack):
+        kind = "audio"
+        rate = 48000
+        samples = 960
+
+        def __init__(self) -> None:
+            super().__init__()
+            self._n = 0
+            self._start: float | None = None
+            t = np.arange(self.rate, dtype=np.float64) / self.rate
+            self._tone = (np.sin(2 * np.pi * 440.0 * t) * 8000).astype(np.int16)
+
+        async def recv(self) -> av.AudioFrame:
+            await gate.wait()
+            if self._start is None:
+                self._start = time.monotonic()
+            due = self._start + self._n * self.samples / self.rate
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
+            off = (self._n * self.samples) % self.rate
+            chunk = np.roll(self._tone, -off)[: self.samples]
+            frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="s16", layout="mono")
+            frame.sample_rate = self.rate
+            frame.pts = self._n * self.samples
+            frame.time_base = fractions.Fraction(1, self.rate)
+            self._n += 1
+            return frame
+
+    class PatternTrack(MediaStreamTrack):
+        kind = "video"
+
+        def __init__(self) -> None:
+            super().__init__()
+            self._n = 0
+            self._start: float | None = None
+            x = np.arange(width * 2, dtype=np.int32)
+            row = ((x * 255) // (width * 2)).astype(np.uint8)
+            self._luma = np.tile(row, (height, 1))
+            self._chroma = np.full((height // 2, width), 128, dtype=np.uint8)
+
+        async def recv(self) -> av.VideoFrame:
+            await gate.wait()
+            if self._start is None:
+                self._start = time.monotonic()
+            due = self._start + self._n / fps
+            await asyncio.sleep(max(0.0, due - time.monotonic()))
+            shift = (self._n * 16) % width
+            y = self._luma[:, shift : shift + width].copy()
+            y[(self._n * 8) % height :: 97, :] = 255  # a moving line
+            frame = av.VideoFrame.from_ndarray(np.vstack([y, self._chroma]), format="yuv420p")
+            frame.pts = self._n * (90000 // fps)
+            frame.time_base = fractions.Fraction(1, 90000)
+            self._n += 1
+            return frame
+
+    return ToneTrack(), PatternTrack(), gate
+
+
+class FrameCounter:
+    """Consumes a received track (so it is decoded) and counts frames; keeps no media."""
+
+    def __init__(self, track: MediaStreamTrack) -> None:
+        self.kind = track.kind
+        self.frames = 0
+        self.width = 0
+        self.height = 0
+        self._task = asyncio.ensure_future(self._run(track))
+
+    async def _run(self, track: MediaStreamTrack) -> None:
+        from aiortc.mediastreams import MediaStreamError
+
+        with contextlib.suppress(MediaStreamError, asyncio.CancelledError):
+            while True:
+                frame = await track.recv()
+                self.frames += 1
+                if self.kind == "video":
+                    self.width, self.height = frame.width, frame.height  # type: ignore[union-attr]
+
+    def stop(self) -> None:
+        self._task.cancel()
+
+
+_CLOCK_RATES = {"audio": 48000.0, "video": 90000.0}
+
+
+async def receive_stats(pc: RTCPeerConnection, counters: list[FrameCounter]) -> dict[str, Any]:
+    """Receive-side statistics per kind: packets, loss, jitter (ms) and frames decoded."""
+    out: dict[str, Any] = {}
+    for receiver in pc.getReceivers():
+        kind = receiver.track.kind if receiver.track else None
+        if kind not in _CLOCK_RATES:
+            continue
+        report = await receiver.getStats()
+        for stats in report.values():
+            if getattr(stats, "type", None) != "inbound-rtp":
+                continue
+            clock = _CLOCK_RATES[kind]
+            codec = getattr(receiver, "_RTCRtpReceiver__codecs", {})
+            for c in codec.values() if isinstance(codec, dict) else ():
+                if getattr(c, "mimeType", "").lower().startswith(kind) and c.clockRate:
+                    clock = float(c.clockRate)
+                    break
+            out[kind] = {
+                "packets_received": int(stats.packetsReceived),
+                "packets_lost": max(0, int(stats.packetsLost)),
+                # getStats jitter is in RTP clock units: divide by the clock rate.
+                "jitter_ms": float(stats.jitter) / clock * 1000.0,
+            }
+    for c in counters:
+        entry = out.setdefault(c.kind, {"packets_received": 0, "packets_lost": 0, "jitter_ms": None})
+        entry["frames"] = entry.get("frames", 0) + c.frames
+        if c.kind == "video":
+            entry["width"], entry["height"] = c.width, c.height
+    return out
+
+
+async def send_stats(pc: RTCPeerConnection) -> dict[str, dict[str, int]]:
+    """Sender-side packets and bytes per kind."""
+    out: dict[str, dict[str, int]] = {}
+    for sender in pc.getSenders():
+        kind = sender.track.kind if sender.track else None
+        if kind is None:
+            continue
+        report = await sender.getStats()
+        for stats in report.values():
+            if getattr(stats, "type", None) == "outbound-rtp":
+                out[kind] = {"packets_sent": int(stats.packetsSent), "bytes_sent": int(stats.bytesSent)}
+    return out
+
+
+# --- responder -----------------------------------------------------------------------------
+
+
+class Responder:
+    """Answers a measurer's channels on one peer connection (reflector side)."""
+
+    def __init__(self, pc: RTCPeerConnection, prefix: str = "sc") -> None:
+        self.pc = pc
+        self.prefix = prefix
+        self.ctl: RTCDataChannel | None = None
+        self.probe: RTCDataChannel | None = None
+        self.bulk: RTCDataChannel | None = None
+        self.meters: dict[int, JitterMeter] = {}
+        self.rx_bytes = 0
+        self.counters: list[FrameCounter] = []
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._rx_stop = asyncio.Event()
+        self._tx_stop = asyncio.Event()
+        pc.on("datachannel", self._on_channel)
+        pc.on("track", self._on_track)
+
+    def _spawn(self, coro: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def close(self) -> None:
+        for t in list(self._tasks):
+            t.cancel()
+        for c in self.counters:
+            c.stop()
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        self.counters.append(FrameCounter(track))
+
+    def _on_channel(self, channel: RTCDataChannel) -> None:
+        label = channel.label
+        if label == f"{self.prefix}-ctl":
+            self.ctl = channel
+            channel.on("message", self._on_ctl)
+        elif label == f"{self.prefix}-probe":
+            self.probe = channel
+            channel.on("message", self._on_probe)
+        elif label == f"{self.prefix}-bulk":
+            self.bulk = channel
+            channel.on("message", self._on_bulk)
+
+    def _on_probe(self, data: str | bytes) -> None:
+        if not isinstance(data, bytes) or self.probe is None:
+            return
+        parsed = unpack(data)
+        if parsed is None:
+            return
+        kind, stream, seq, ts = parsed
+        if kind == KIND_PING:
+            self.probe.send(bytes([KIND_PONG]) + data[1:])
+        elif kind == KIND_PACED:
+            self.meters.setdefault(stream, JitterMeter()).add(seq, ts, now_ms())
+
+    def _on_bulk(self, data: str | bytes) -> None:
+        self.rx_bytes += len(data)
+
+    def _send(self, message: dict[str, Any]) -> None:
+        if self.ctl is not None and self.ctl.readyState == "open":
+            self.ctl.send(json.dumps(message))
+
+    def _on_ctl(self, data: str | bytes) -> None:
+        try:
+            msg = json.loads(data)
+            op = msg["op"]
+        except (ValueError, KeyError, TypeError):
+            logger.debug("ignoring a malformed control message")
+            return
+        try:
+            self._handle(op, msg)
+        except (KeyError, TypeError, ValueError) as e:
+            self._send({"op": "error", "detail": f"bad {op!r} request: {e}"})
+
+    def _handle(self, op: str, msg: dict[str, Any]) -> None:
+        if op == "paced_send":
+            self._spawn(
+                self._paced(
+                    int(msg["stream"]),
+                    min(int(msg["count"]), 5000),
+                    max(1.0, float(msg["interval_ms"])),
+                    min(int(msg.get("size", PACED_SIZE)), 1200),
+                )
+            )
+        elif op == "paced_report":
+            m = self.meters.get(int(msg["stream"]), JitterMeter())
+            self._send(
+                {
+                    "op": "paced_report",
+                    "req": msg.get("req"),
+                    "received": m.received,
+                    "max_seq": m.max_seq,
+                    "jitter_ms": m.jitter_ms,
+                }
+            )
+        elif op == "rx_start":
+            self._rx_stop = asyncio.Event()
+            self._spawn(self._rx_report(self._rx_stop))
+        elif op == "rx_stop":
+            self._rx_stop.set()
+        elif op == "tx_start":
+            self._tx_stop = asyncio.Event()
+            if self.bulk is not None:
+                sender = BulkSender(self.bulk)
+                self._spawn(sender.run(self._tx_stop, min(float(msg.get("max_s", TX_MAX_S)), TX_MAX_S)))
+        elif op == "tx_stop":
+            self._tx_stop.set()
+        elif op == "media_report":
+            self._spawn(self._media_report(msg.get("req")))
+        elif op == "hello":
+            self._send({"op": "hello", "version": PROTOCOL_VERSION})
+        else:
+            self._send({"op": "error", "detail": f"unknown request {op!r}"})
+
+    async def _paced(self, stream: int, count: int, interval_ms: float, size: int) -> None:
+        start = time.monotonic()
+        for seq in range(count):
+            due = start + seq * interval_ms / 1000.0
+            delay = due - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if self.probe is None or self.probe.readyState != "open":
+                return
+            self.probe.send(pack(KIND_PACED, stream, seq, now_ms(), size))
+
+    async def _rx_report(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self._send({"op": "rx", "bytes": self.rx_bytes, "t_ms": now_ms()})
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(RX_REPORT_S):
+                    await stop.wait()
+        self._send({"op": "rx", "bytes": self.rx_bytes, "t_ms": now_ms(), "final": True})
+
+    async def _media_report(self, req: Any) -> None:
+        stats = await receive_stats(self.pc, self.counters)
+        self._send({"op": "media_report", "req": req, "stats": stats})
+
+
+# --- measurer ------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """Timing of one path test. Module-level defaults; tests may shorten them."""
+
+    idle_s: float = 1.6
+    ping_interval_s: float = 0.02
+    paced_interval_ms: float = 5.0
+    throughput_max_s: float = 2.0
+    throughput_min_s: float = 0.8
+    window_s: float = 0.2
+    loaded_ping_interval_s: float = 0.05
+    media_s: float = 1.5
+
+
+@dataclass
+class IdleResult:
+    rtts_ms: list[float]
+    pings_sent: int
+    jitter_up_ms: float | None
+    jitter_down_ms: float | None
+    loss_up_pct: float | None
+    loss_down_pct: float | None
+    paced_up_sent: int
+    paced_down_received: int
+
+
+@dataclass
+class ThroughputResult:
+    kbps: float
+    windows_kbps: list[float]
+    loaded_rtts_ms: list[float]
+    duration_s: float
+
+
+@dataclass
+class MediaResult:
+    seconds: float
+    sent: dict[str, dict[str, int]]
+    received: dict[str, Any]
+
+
+class Measurer:
+    """Drives the path test over channels it creates on ``pc`` (call before the offer)."""
+
+    def __init__(
+        self,
+        pc: RTCPeerConnection,
+        plan: Plan | None = None,
+        *,
+        prefix: str = "sc",
+        on_sample: Callable[[str, float, str], None] | None = None,
+    ) -> None:
+        self.pc = pc
+        self.plan = plan or Plan()
+        self.on_sample = on_sample or (lambda key, value, unit: None)
+        self.ctl = pc.createDataChannel(f"{prefix}-ctl", ordered=True)
+        self.probe = pc.createDataChannel(f"{prefix}-probe", ordered=False, maxRetransmits=0)
+        self.bulk = pc.createDataChannel(f"{prefix}-bulk", ordered=True)
+        self.last_heard = time.monotonic()
+        self.stopped: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._pings: dict[int, float] = {}
+        self._rtts: list[tuple[float, float]] = []
+        """(send time s, rtt ms) of answered pings."""
+        self._ping_seq = 0
+        self._meters: dict[int, JitterMeter] = {}
+        self._replies: dict[Any, asyncio.Future[dict[str, Any]]] = {}
+        self._rx: list[tuple[float, int]] = []
+        self._req = 0
+        self.down_bytes = 0
+        self.ctl.on("message", self._on_ctl)
+        self.probe.on("message", self._on_probe)
+        self.bulk.on("message", self._on_bulk)
+        for ch in (self.ctl, self.probe, self.bulk):
+            ch.on("close", lambda: self.stop("the data channel closed"))
+        pc.on("connectionstatechange", self._on_state)
+
+    # --- plumbing ---------------------------------------------------------------------------
+
+    def stop(self, why: str) -> None:
+        """Mark the responder as gone (called on channel close, WebSocket close, stalls)."""
+        if not self.stopped.done():
+            self.stopped.set_result(why)
+
+    def _on_state(self) -> None:
+        if self.pc.connectionState in ("failed", "closed"):
+            self.stop(f"the connection {self.pc.connectionState}")
+
+    def _heard(self) -> None:
+        self.last_heard = time.monotonic()
+
+    def _on_ctl(self, data: str | bytes) -> None:
+        self._heard()
+        try:
+            msg = json.loads(data)
+        except ValueError:
+            return
+        if not isinstance(msg, dict):
+            return
+        if msg.get("op") == "rx":
+            self._rx.append((float(msg["t_ms"]), int(msg["bytes"])))
+            return
+        fut = self._replies.pop(msg.get("req"), None)
+        if fut is not None and not fut.done():
+            fut.set_result(msg)
+
+    def _on_probe(self, data: str | bytes) -> None:
+        self._heard()
+        if not isinstance(data, bytes):
+            return
+        parsed = unpack(data)
+        if parsed is None:
+            return
+        kind, stream, seq, ts = parsed
+        if kind == KIND_PONG:
+            sent = self._pings.pop(seq, None)
+            if sent is not None:
+                rtt = now_ms() - sent
+                self._rtts.append((sent / 1000.0, rtt))
+                self.on_sample("rtt_ms", rtt, "ms")
+        elif kind == KIND_PACED:
+            self._meters.setdefault(stream, JitterMeter()).add(seq, ts, now_ms())
+
+    def _on_bulk(self, data: str | bytes) -> None:
+        self._heard()
+        self.down_bytes += len(data)
+
+    def send(self, message: dict[str, Any]) -> None:
+        if self.ctl.readyState != "open":
+            self.stop("the control channel closed")
+            return
+        self.ctl.send(json.dumps(message))
+
+    async def request(self, message: dict[str, Any], timeout_s: float = STALL_S) -> dict[str, Any]:
+        self._req += 1
+        req = self._req
+        fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._replies[req] = fut
+        self.send({**message, "req": req})
+        try:
+            async with asyncio.timeout(timeout_s):
+                return await self.guard(fut)
+        except TimeoutError:
+            self.stop(f"no answer to {message['op']!r} within {timeout_s:g} s")
+            raise ResponderStopped(await self.stopped) from None
+        finally:
+            self._replies.pop(req, None)
+
+    async def guard(self, aw: Awaitable[T]) -> T:
+        """Await ``aw`` unless the responder stops first (then raise :class:`ResponderStopped`)."""
+        task = asyncio.ensure_future(aw)
+        watchdog = asyncio.ensure_future(self._watch())
+        try:
+            done, _ = await asyncio.wait({task, watchdog}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
+        finally:
+            watchdog.cancel()
+        if task in done:
+            return task.result()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+        raise ResponderStopped(self.stopped.result() if self.stopped.done() else "stopped answering")
+
+    async def _watch(self) -> None:
+        while not self.stopped.done():
+            silent = time.monotonic() - self.last_heard
+            if silent > STALL_S:
+                self.stop(f"nothing received for {silent:.1f} s")
+                break
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(0.25):
+                    await asyncio.shield(self.stopped)
+
+    def ping(self) -> None:
+        self._ping_seq += 1
+        t = now_ms()
+        self._pings[self._ping_seq] = t
+        if self.probe.readyState == "open":
+            self.probe.send(pack(KIND_PING, 0, self._ping_seq, t, PING_SIZE))
+
+    async def _ping_loop(self, interval_s: float, until: asyncio.Event) -> None:
+        while not until.is_set():
+            self.ping()
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(interval_s):
+                    await until.wait()
+
+    def rtts_since(self, t0: float, t1: float | None = None) -> list[float]:
+        return [r for (t, r) in self._rtts if t >= t0 and (t1 is None or t < t1)]
+
+    # --- phases -----------------------------------------------------------------------------
+
+    async def idle(self) -> IdleResult:
+        """Pings, and paced packets both ways, on an otherwise quiet path."""
+        p = self.plan
+        count = max(10, int(p.idle_s * 1000.0 / p.paced_interval_ms))
+        up_stream, down_stream = 1, 2
+        self._heard()
+        self.send(
+            {"op": "paced_send", "stream": down_stream, "count": count,
+             "interval_ms": p.paced_interval_ms, "size": PACED_SIZE}
+        )
+        t0 = time.monotonic()
+        pings_before = self._ping_seq
+        done = asyncio.Event()
+        pinger = asyncio.ensure_future(self._ping_loop(p.ping_interval_s, done))
+
+        async def paced_up() -> None:
+            start = time.monotonic()
+            for seq in range(count):
+                delay = start + seq * p.paced_interval_ms / 1000.0 - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                if self.probe.readyState != "open":
+                    return
+                self.probe.send(pack(KIND_PACED, up_stream, seq, now_ms(), PACED_SIZE))
+
+        try:
+            await self.guard(paced_up())
+            # let the last packets and pongs arrive (one late packet counts as received)
+            await self.guard(asyncio.sleep(max(0.3, 2 * self._median_rtt_s())))
+        finally:
+            done.set()
+            pinger.cancel()
+        report = await self.request({"op": "paced_report", "stream": up_stream})
+        down = self._meters.get(down_stream, JitterMeter())
+        up_received = int(report["received"])
+        return IdleResult(
+            rtts_ms=self.rtts_since(t0),
+            pings_sent=self._ping_seq - pings_before,
+            jitter_up_ms=float(report["jitter_ms"]) if up_received > 1 else None,
+            jitter_down_ms=down.jitter_ms if down.received > 1 else None,
+            loss_up_pct=100.0 * (count - up_received) / count,
+            loss_down_pct=100.0 * (count - down.received) / count,
+            paced_up_sent=count,
+            paced_down_received=down.received,
+        )
+
+    def _median_rtt_s(self) -> float:
+        rtts = sorted(r for _, r in self._rtts)
+        return rtts[len(rtts) // 2] / 1000.0 if rtts else 0.2
+
+    def _max_s(self) -> float:
+        """Per-direction budget: longer on slow-to-ramp long paths, never above 4 s."""
+        return min(4.0, self.plan.throughput_max_s + 3 * self._median_rtt_s())
+
+    async def upload(self) -> ThroughputResult:
+        """Saturate the upload; the responder reports bytes on its clock; ping meanwhile."""
+        self._rx.clear()
+        self.send({"op": "rx_start"})
+        stop = asyncio.Event()
+        sender = BulkSender(self.bulk)
+        t0 = time.monotonic()
+        send_task = asyncio.ensure_future(sender.run(stop, self._max_s() + 0.5))
+        pinger = asyncio.ensure_future(self._ping_loop(self.plan.loaded_ping_interval_s, stop))
+        try:
+            windows = await self.guard(self._ramp(lambda: list(self._rx), "up_kbps"))
+        finally:
+            stop.set()
+            pinger.cancel()
+            send_task.cancel()
+            if self.ctl.readyState == "open":
+                self.send({"op": "rx_stop"})
+        return self._result(windows, t0)
+
+    async def download(self) -> ThroughputResult:
+        """The responder saturates the download; we count bytes; ping meanwhile."""
+        samples: list[tuple[float, int]] = []
+        stop = asyncio.Event()
+
+        async def sampler() -> None:
+            while not stop.is_set():
+                samples.append((now_ms(), self.down_bytes))
+                await asyncio.sleep(RX_REPORT_S)
+
+        self.send({"op": "tx_start", "max_s": self._max_s() + 0.5})
+        t0 = time.monotonic()
+        sample_task = asyncio.ensure_future(sampler())
+        pinger = asyncio.ensure_future(self._ping_loop(self.plan.loaded_ping_interval_s, stop))
+        try:
+            windows = await self.guard(self._ramp(lambda: list(samples), "down_kbps"))
+        finally:
+            stop.set()
+            pinger.cancel()
+            sample_task.cancel()
+            if self.ctl.readyState == "open":
+                self.send({"op": "tx_stop"})
+        return self._result(windows, t0)
+
+    def _result(self, windows: list[tuple[float, float, int]], t0: float) -> ThroughputResult:
+        rates = [b * 8 / (t1 - t0_) for t0_, t1, b in windows if t1 > t0_]  # bits/ms = kbit/s
+        kbps = sustained_kbps(windows)
+        t_end = time.monotonic()
+        # skip the first half second of load: the queue needs time to fill
+        loaded = self.rtts_since(t0 + min(0.5, (t_end - t0) / 2), t_end)
+        return ThroughputResult(
+            kbps=kbps, windows_kbps=rates, loaded_rtts_ms=loaded, duration_s=t_end - t0
+        )
+
+    async def _ramp(
+        self, samples: Callable[[], list[tuple[float, int]]], key: str
+    ) -> list[tuple[float, float, int]]:
+        """Cut byte counts into windows until the rate stops growing or time runs out.
+
+        Returns (start ms, end ms, bytes) per window on the receiver's clock.
+        """
+        p = self.plan
+        started = time.monotonic()
+        max_s = self._max_s()
+        windows: list[tuple[float, float, int]] = []
+        while time.monotonic() - started < max_s:
+            await asyncio.sleep(RX_REPORT_S)
+            pts = samples()
+            if len(pts) < 2:
+                continue
+            windows = _windows(pts, p.window_s * 1000.0)
+            if windows:
+                t0, t1, b = windows[-1]
+                self.on_sample(key, b * 8 / (t1 - t0), "kbps")
+            if time.monotonic() - started >= p.throughput_min_s and _plateau(windows):
+                break
+        return windows
+
+
+def _windows(pts: list[tuple[float, int]], width_ms: float) -> list[tuple[float, float, int]]:
+    """Consecutive windows of at least ``width_ms`` from cumulative (time, bytes) samples."""
+    out: list[tuple[float, float, int]] = []
+    start_t, start_b = pts[0]
+    for t, b in pts[1:]:
+        if t - start_t >= width_ms:
+            out.append((start_t, t, b - start_b))
+            start_t, start_b = t, b
+    return out
+
+
+def sustained_kbps(windows: list[tuple[float, float, int]]) -> float:
+    """The best rate held over three consecutive windows (the first window, with the
+    shaper's burst and slow start, is left out when there are enough)."""
+    usable = windows[1:] if len(windows) > 3 else windows
+    best = 0.0
+    for i in range(max(1, len(usable) - 2)):
+        group = usable[i : i + 3]
+        span = sum(t1 - t0 for t0, t1, _ in group)
+        if span > 0:
+            best = max(best, sum(b for _, _, b in group) * 8 / span)  # bytes/ms*8 = kbit/s
+    return best
+
+
+def _plateau(windows: list[tuple[float, float, int]], growth: float = 0.05) -> bool:
+    """True when the last three windows are steady (each within 50 % of their mean) and carry
+    no more than ``growth`` over the three before; stalls and bursts keep the ramp going."""
+    if len(windows) < 6:
+        return False
+
+    def rate(ws: list[tuple[float, float, int]]) -> float:
+        span = sum(t1 - t0 for t0, t1, _ in ws)
+        return sum(b for _, _, b in ws) / span if span > 0 else 0.0
+
+    last = windows[-3:]
+    mean = rate(last)
+    steady = mean > 0 and all(abs(b / (t1 - t0) - mean) <= 0.5 * mean for t0, t1, b in last if t1 > t0)
+    return steady and mean <= rate(windows[-6:-3]) * (1.0 + growth)
+
+
+VIDEO_BITRATE = 1_500_000
+"""Video send rate for the media leg: a 720p call rate (aiortc's VP8 encoder caps at 1.5 Mbit/s)."""
+
+
+def raise_video_bitrate(pc: RTCPeerConnection, bitrate: int = VIDEO_BITRATE) -> None:
+    """Start the video encoder at a call bitrate instead of aiortc's cautious 500 kbit/s.
+
+    aiortc exposes no API for this; the encoder is reached through the sender's private
+    attribute and left alone if that changes. Receiver feedback (REMB) still adapts it.
+    """
+    for sender in pc.getSenders():
+        if sender.track is None or sender.track.kind != "video":
+            continue
+        encoder = getattr(sender, "_RTCRtpSender__encoder", None)
+        if encoder is not None and hasattr(encoder, "target_bitrate"):
+            encoder.target_bitrate = bitrate
+
+
+async def run_media(
+    measurer: Measurer, gate: asyncio.Event, seconds: float
+) -> MediaResult:
+    """Open the media gate for ``seconds``, then read both sides' statistics."""
+    before = await send_stats(measurer.pc)
+    gate.set()
+    try:
+        await measurer.guard(asyncio.sleep(0.15))
+        raise_video_bitrate(measurer.pc)
+        await measurer.guard(asyncio.sleep(max(0.0, seconds - 0.15)))
+    finally:
+        gate.clear()
+    await asyncio.sleep(0.2)  # let the last packets land before the receiver counts
+    after = await send_stats(measurer.pc)
+    reply = await measurer.request({"op": "media_report"})
+    sent = {
+        k: {n: v - before.get(k, {}).get(n, 0) for n, v in s.items()} for k, s in after.items()
+    }
+    received = reply.get("stats")
+    return MediaResult(seconds=seconds, sent=sent, received=received if isinstance(received, dict) else {})

@@ -1,0 +1,1 @@
+"""``sessioncheck serve``: signalling and reflector peers for path tests."""

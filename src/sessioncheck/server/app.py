@@ -1,0 +1,275 @@
+"""``sessioncheck serve``: an aiohttp app with WebSocket signalling and reflector peers.
+
+Signalling, one WebSocket per test at ``/ws`` (JSON text messages):
+
+1. client → ``{"type": "hello", "version": 1, "token": "..."}``
+2. server → ``{"type": "welcome", "max_duration_s": D, "ice_servers": [...]}``, or
+   ``{"type": "error", "code": "auth_failed" | "busy" | "bad_message" | "version", "message": "...",
+   "retry_after_s": N}`` and the socket closes.
+3. client → ``{"type": "offer", "sdp": "..."}`` (candidates gathered in full, no trickle)
+4. server → ``{"type": "answer", "sdp": "..."}``; the reflector peer runs the responder
+   side of :mod:`sessioncheck.rtc.protocols` until the client closes the WebSocket or the
+   test duration limit is reached (then ``{"type": "bye", "reason": "..."}``).
+
+Each test is its own task with its own peer; whatever one client sends (malformed JSON,
+oversized messages, a broken offer, vanishing mid-test) ends only that client's test.
+``GET /health`` answers ``{"status": "ok", "active": n, "capacity": m, "version": v}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from .. import __version__
+from ..settings import IceServer
+
+logger = logging.getLogger(__name__)
+
+SIGNALLING_VERSION = 1
+HELLO_TIMEOUT_S = 10.0
+OFFER_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8765
+    token: str | None = None
+    ice_servers: tuple[IceServer, ...] = ()
+    max_tests: int = 4
+    """Tests that may run at once; the next client hears "busy, retry in N s"."""
+    max_duration_s: float = 30.0
+    """A test is ended after this long, whatever the client does."""
+    max_message_bytes: int = 64 * 1024
+    """Largest signalling message accepted (an SDP offer is a few kB)."""
+
+
+@dataclass
+class _Test:
+    started: float
+    deadline: float
+    peer_tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+
+class Reflector:
+    """Holds the limits and the running tests; one per server."""
+
+    def __init__(self, config: ServerConfig) -> None:
+        self.config = config
+        self.tests: dict[int, _Test] = {}
+        self._next_id = 0
+        self.completed = 0
+
+    def retry_after_s(self) -> int:
+        now = time.monotonic()
+        soonest = min((t.deadline for t in self.tests.values()), default=now)
+        return max(1, math.ceil(soonest - now))
+
+    def check_token(self, token: Any) -> bool:
+        expected = self.config.token
+        if not expected:
+            return True
+        return isinstance(token, str) and hmac.compare_digest(token.encode(), expected.encode())
+
+    async def handle_ws(self, request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(max_msg_size=self.config.max_message_bytes, heartbeat=10.0)
+        await ws.prepare(request)
+        peer = request.remote or "?"
+        test_id: int | None = None
+        try:
+            hello = await _receive_json(ws, HELLO_TIMEOUT_S)
+            if hello is None:
+                return ws
+            if hello.get("type") != "hello":
+                await _refuse(ws, "bad_message", "the first message must be a hello")
+                return ws
+            if hello.get("version", SIGNALLING_VERSION) != SIGNALLING_VERSION:
+                await _refuse(ws, "version", f"this server speaks version {SIGNALLING_VERSION}")
+                return ws
+            if not self.check_token(hello.get("token")):
+                logger.info("refused %s: wrong token", peer)
+                await _refuse(ws, "auth_failed", "the access token is missing or wrong")
+                return ws
+            if len(self.tests) >= self.config.max_tests:
+                retry = self.retry_after_s()
+                logger.info("refused %s: busy (%d tests)", peer, len(self.tests))
+                await _refuse(
+                    ws, "busy", f"busy, retry in {retry} s", retry_after_s=retry
+                )
+                return ws
+            self._next_id += 1
+            test_id = self._next_id
+            now = time.monotonic()
+            self.tests[test_id] = _Test(started=now, deadline=now + self.config.max_duration_s)
+            await ws.send_json(
+                {
+                    "type": "welcome",
+                    "version": SIGNALLING_VERSION,
+                    "server": __version__,
+                    "max_duration_s": self.config.max_duration_s,
+                    "ice_servers": [s.to_dict() for s in self.config.ice_servers],
+                }
+            )
+            async with asyncio.timeout(self.config.max_duration_s):
+                await self._run_test(ws, peer)
+        except TimeoutError:
+            logger.info("test from %s reached the %g s limit", peer, self.config.max_duration_s)
+            with contextlib.suppress(Exception):
+                await ws.send_json({"type": "bye", "reason": "test duration limit reached"})
+        except Exception:  # one broken client never affects others
+            logger.exception("test from %s broke", peer)
+        finally:
+            if test_id is not None:
+                self.tests.pop(test_id, None)
+                self.completed += 1
+            with contextlib.suppress(Exception):
+                await ws.close()
+        return ws
+
+    async def _run_test(self, ws: web.WebSocketResponse, peer: str) -> None:
+        from ..rtc.peer import close_all, make_peer
+        from ..rtc.protocols import Responder
+
+        offer = await _receive_json(ws, OFFER_TIMEOUT_S)
+        if offer is None:
+            return
+        sdp = offer.get("sdp")
+        if offer.get("type") != "offer" or not isinstance(sdp, str):
+            await _refuse(ws, "bad_message", "expected an offer with an sdp")
+            return
+        if "\nm=application " not in sdp.replace("\r\n", "\n"):
+            await _refuse(ws, "bad_message", "the offer has no data channel to measure over")
+            return
+        from aiortc import RTCSessionDescription
+
+        pc = make_peer(self.config.ice_servers)
+        responder = Responder(pc)
+        try:
+            try:
+                await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+                await pc.setLocalDescription(await pc.createAnswer())
+            except Exception as e:  # a broken offer is the client's problem, not the server's
+                logger.info("bad offer from %s: %s", peer, e)
+                await _refuse(ws, "bad_message", f"the offer could not be used: {e}")
+                return
+            await ws.send_json({"type": "answer", "sdp": pc.localDescription.sdp})
+            logger.info("test from %s: answered, measuring", peer)
+            # the test runs over the data channels; the WebSocket's end is the test's end
+            async for msg in ws:
+                if msg.type is not WSMsgType.TEXT:
+                    break
+                data = _parse(msg.data)
+                if data is None or data.get("type") == "bye":
+                    break
+        finally:
+            responder.close()
+            await close_all(pc)
+            logger.info("test from %s ended", peer)
+
+    async def handle_health(self, request: web.Request) -> web.Response:
+        return web.json_response(
+            {
+                "status": "ok",
+                "version": __version__,
+                "active": len(self.tests),
+                "capacity": self.config.max_tests,
+                "completed": self.completed,
+            }
+        )
+
+    async def handle_index(self, request: web.Request) -> web.Response:
+        return web.Response(
+            text="sessioncheck check server. Run: sessioncheck check --server "
+            f"ws://{request.host}/ws\n"
+        )
+
+
+def _parse(data: Any) -> dict[str, Any] | None:
+    try:
+        value = json.loads(data)
+    except (ValueError, TypeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+async def _receive_json(ws: web.WebSocketResponse, timeout_s: float) -> dict[str, Any] | None:
+    """The next JSON object, or None after telling the client what was wrong."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            msg = await ws.receive()
+    except TimeoutError:
+        await _refuse(ws, "timeout", f"nothing received for {timeout_s:g} s")
+        return None
+    if msg.type is WSMsgType.ERROR:
+        # aiohttp has already closed the socket (e.g. 1009 for an oversized message)
+        logger.info("signalling error: %s", ws.exception())
+        return None
+    if msg.type is not WSMsgType.TEXT:
+        if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
+            return None
+        await _refuse(ws, "bad_message", "messages must be JSON text")
+        return None
+    data = _parse(msg.data)
+    if data is None:
+        await _refuse(ws, "bad_message", "the message is not a JSON object")
+    return data
+
+
+async def _refuse(ws: web.WebSocketResponse, code: str, message: str, **extra: Any) -> None:
+    with contextlib.suppress(Exception):
+        await ws.send_json({"type": "error", "code": code, "message": message, **extra})
+        await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=code.encode())
+
+
+REFLECTOR_KEY: web.AppKey[Reflector] = web.AppKey("reflector", Reflector)
+
+
+def make_app(config: ServerConfig) -> web.Application:
+    reflector = Reflector(config)
+    app = web.Application(client_max_size=config.max_message_bytes)
+    app[REFLECTOR_KEY] = reflector
+    app.router.add_get("/ws", reflector.handle_ws)
+    app.router.add_get("/health", reflector.handle_health)
+    app.router.add_get("/", reflector.handle_index)
+    return app
+
+
+class RunningServer:
+    """A started server: its URL, and ``stop()``."""
+
+    def __init__(self, runner: web.AppRunner, url: str, app: web.Application) -> None:
+        self.runner = runner
+        self.url = url
+        self.app = app
+
+    @property
+    def reflector(self) -> Reflector:
+        return self.app[REFLECTOR_KEY]
+
+    async def stop(self) -> None:
+        await self.runner.cleanup()
+
+
+async def start_server(config: ServerConfig, ssl_context: Any = None) -> RunningServer:
+    """Start listening (``port=0`` picks a free port) and return the signalling URL."""
+    app = make_app(config)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2.0)
+    await runner.setup()
+    site = web.TCPSite(runner, config.host, config.port, ssl_context=ssl_context)
+    await site.start()
+    server_obj: Any = site._server
+    sockets = server_obj.sockets if server_obj is not None else []
+    port = sockets[0].getsockname()[1] if sockets else config.port
+    host = config.host if ":" not in config.host else f"[{config.host}]"
+    scheme = "wss" if ssl_context is not None else "ws"
+    return RunningServer(runner, f"{scheme}://{host}:{port}/ws", app)

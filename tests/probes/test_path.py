@@ -1,0 +1,125 @@
+"""The path probe with real peers: embedded reflector (`local`) and a `sessioncheck serve` process."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from sessioncheck.events import Sample
+from sessioncheck.model import Status
+from sessioncheck.probes import PROBES, load_probe
+from sessioncheck.probes.path import PathProbe
+from sessioncheck.rtc.protocols import Plan
+from sessioncheck.runner import Runner
+from sessioncheck.settings import Settings
+
+TOKEN = "probe-token"
+
+
+def short_probe() -> PathProbe:
+    probe = PathProbe()
+    probe.plan = Plan(idle_s=0.6, throughput_max_s=0.8, throughput_min_s=0.6, media_s=0.5)
+    return probe
+
+
+def test_registered() -> None:
+    assert "path" in PROBES
+    assert isinstance(load_probe("path"), PathProbe)
+
+
+async def test_no_server_is_skipped_with_a_plain_reason() -> None:
+    report = await Runner([PathProbe()], Settings()).run()
+    result = report.results[0]
+    assert result.status is Status.SKIP
+    assert "Ask your clinic for its check server address" in (result.skip_reason or "")
+
+
+async def test_local_end_to_end() -> None:
+    """Full default plan through the Runner against an embedded reflector."""
+    runner = Runner([PathProbe()], Settings(server="local"))
+    samples: set[str] = set()
+    started = time.monotonic()
+    async for event in runner.events():
+        if isinstance(event, Sample):
+            samples.add(event.key)
+    elapsed = time.monotonic() - started
+    assert runner.report is not None
+    result = runner.report.results[0]
+    value = {m.key: m.value for m in result.measurements}
+    assert result.status in (Status.PASS, Status.WARN), (result.error, value)
+    assert value["path.outcome"] == "ok"
+    assert value["path.server_kind"] == "local"
+    assert value["path.candidate_type"] == "host"
+    assert value["path.transport"] == "udp"
+    rtt = result.measurement("path.rtt_ms")
+    assert rtt is not None and rtt.samples is not None and len(rtt.samples) >= 50
+    assert 0 < float(value["path.rtt_ms"]) < 50  # type: ignore[arg-type]
+    assert float(value["path.loss_up_pct"]) < 5 and float(value["path.loss_down_pct"]) < 5  # type: ignore[arg-type]
+    assert value["path.jitter_up_ms"] is not None and value["path.jitter_down_ms"] is not None
+    # loopback throughput is CPU-bound and shares 2 cores with everything else: only sanity
+    assert float(value["path.up_kbps"]) > 500 and float(value["path.down_kbps"]) > 500  # type: ignore[arg-type]
+    assert "path.loaded_rtt_delta_ms" in value
+    assert int(value["path.media.video_frames"]) > 0 and int(value["path.media.audio_frames"]) > 0  # type: ignore[arg-type]
+    assert value["path.media.video_resolution"] == "1280x720"
+    assert value["path.media.video_jitter_ms"] is not None
+    assert {"rtt_ms", "up_kbps", "down_kbps"} <= samples
+    summary = next(f for f in result.findings if f.code == "network.summary")
+    assert summary.evidence["path.server_kind"] == "local"
+    assert elapsed < 12.0
+
+
+def test_cli_against_serve_subprocess(serve) -> None:  # type: ignore[no-untyped-def]
+    """What the lab runs: `serve` in one process, `check --probes path --format json` in another."""
+    _, url = serve("--token", TOKEN)
+    out = subprocess.run(
+        [sys.executable, "-m", "sessioncheck", "check", "--probes", "path", "--server", url,
+         "--token", TOKEN, "--format", "json", "--quiet"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert out.returncode in (0, 1, 2), out.stderr
+    report = json.loads(out.stdout)
+    (result,) = report["results"]
+    value = {m["key"]: m["value"] for m in result["measurements"]}
+    assert value["path.outcome"] == "ok", value
+    assert value["path.server_kind"] == "remote"
+    assert value["path.rtt_ms"] > 0
+    assert value["path.up_kbps"] > 500 and value["path.down_kbps"] > 500
+    assert result["duration_s"] < 12
+
+
+@pytest.mark.parametrize(
+    ("server", "token", "outcome", "code"),
+    [
+        ("RUNNING", "wrong-token", "auth_failed", "network.server_auth_failed"),
+        ("RUNNING", None, "auth_failed", "network.server_auth_failed"),
+        ("CLOSED", TOKEN, "server_unreachable", "network.server_unreachable"),
+        ("http-404", TOKEN, "server_unreachable", "network.server_unreachable"),
+        ("ftp://example.org/ws", TOKEN, "bad_url", "network.server_address_invalid"),
+        ("just-a-name", TOKEN, "bad_url", "network.server_address_invalid"),
+        ("ws://[::1", TOKEN, "bad_url", "network.server_address_invalid"),
+    ],
+)
+async def test_refusals_are_findings_not_tracebacks(
+    serve, server: str, token: str | None, outcome: str, code: str  # type: ignore[no-untyped-def]
+) -> None:
+    if server == "RUNNING":
+        _, server = serve("--token", TOKEN)
+    elif server == "http-404":
+        _, url = serve("--token", TOKEN)
+        server = url.removesuffix("/ws") + "/nowhere"
+    elif server == "CLOSED":
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            server = f"ws://127.0.0.1:{s.getsockname()[1]}"
+    started = time.monotonic()
+    report = await Runner([short_probe()], Settings(server=server, token=token)).run()
+    result = report.results[0]
+    assert result.status is not Status.ERROR, result.error
+    assert result.measurement("path.outcome").value == outcome  # type: ignore[union-attr]
+    assert [f.code for f in result.findings] == [code]
+    assert time.monotonic() - started < 6

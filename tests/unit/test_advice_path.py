@@ -1,0 +1,156 @@
+"""Rules for the path probe: measurements in, findings (code, severity, impact, direction) out."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from sessioncheck.advice.path import judge
+from sessioncheck.advice.rules import Measures
+from sessioncheck.model import Audience, Finding, Impact, Measurement, Severity, Value
+from sessioncheck.settings import Thresholds
+
+GOOD: dict[str, Value] = {
+    "path.server_kind": "remote",
+    "path.outcome": "ok",
+    "path.candidate_type": "host",
+    "path.transport": "udp",
+    "path.rtt_ms": 20.0,
+    "path.rtt_p95_ms": 25.0,
+    "path.pings": 80,
+    "path.jitter_up_ms": 1.0,
+    "path.jitter_down_ms": 1.5,
+    "path.loss_up_pct": 0.0,
+    "path.loss_down_pct": 0.0,
+    "path.paced_packets": 320,
+    "path.up_kbps": 20_000.0,
+    "path.down_kbps": 50_000.0,
+    "path.loaded_rtt_up_ms": 40.0,
+    "path.loaded_rtt_down_ms": 30.0,
+    "path.loaded_rtt_delta_ms": 20.0,
+}
+
+
+def run(overrides: dict[str, Value] | None = None, *, drop: tuple[str, ...] = (),
+        timed_out: bool = False, t: Thresholds | None = None) -> dict[str, Finding]:
+    values = {**GOOD, **(overrides or {})}
+    ms = [Measurement(k, v) for k, v in values.items() if k not in drop]
+    found = judge(Measures(ms), t or Thresholds(), timed_out)
+    codes = [f.code for f in found]
+    assert len(codes) == len(set(codes)), codes
+    return {f.code: f for f in found}
+
+
+def test_good_path_gives_only_the_summary() -> None:
+    found = run()
+    assert list(found) == ["network.summary"]
+    s = found["network.summary"]
+    assert s.severity is Severity.INFO
+    assert s.evidence["path.recommended_resolution"] == "1080p"
+    assert 4.3 < float(s.evidence["path.mos"]) <= 4.5  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "code", "severity", "impact", "client_words"),
+    [
+        ({"path.rtt_ms": 150.0}, None, None, None, None),
+        ({"path.rtt_ms": 300.0}, "network.rtt_high", Severity.WARN, Impact.NONE, "0.30 seconds"),
+        ({"path.rtt_ms": 620.0}, "network.rtt_high", Severity.FAIL, Impact.VIDEO, "0.62 seconds"),
+        ({"path.jitter_up_ms": 9.0}, None, None, None, None),
+        ({"path.jitter_up_ms": 15.0}, "network.jitter_high", Severity.WARN, Impact.NONE, "upload"),
+        ({"path.jitter_down_ms": 40.0}, "network.jitter_high", Severity.FAIL, Impact.VIDEO, "download"),
+        ({"path.loss_up_pct": 0.8}, None, None, None, None),
+        ({"path.loss_up_pct": 2.0}, "network.loss_high", Severity.WARN, Impact.NONE, "upload"),
+        ({"path.loss_down_pct": 5.0}, "network.loss_high", Severity.WARN, Impact.VIDEO, "download"),
+        ({"path.loss_up_pct": 9.0, "path.loss_down_pct": 9.0}, "network.loss_high",
+         Severity.FAIL, Impact.CALL, "upload and download"),
+        ({"path.up_kbps": 3_400.0}, None, None, None, None),
+        ({"path.up_kbps": 800.0}, "network.upload_low", Severity.WARN, Impact.NONE, "360p"),
+        ({"path.up_kbps": 300.0}, "network.upload_low", Severity.FAIL, Impact.VIDEO, "180p"),
+        ({"path.up_kbps": 60.0}, "network.upload_low", Severity.FAIL, Impact.CALL, "audio only"),
+        ({"path.down_kbps": 1_300.0}, "network.download_low", Severity.WARN, Impact.NONE, "360p"),
+        ({"path.loaded_rtt_up_ms": 400.0, "path.loaded_rtt_delta_ms": 380.0},
+         "network.bufferbloat", Severity.WARN, Impact.NONE, "upload"),
+        ({"path.loaded_rtt_down_ms": 300.0, "path.loaded_rtt_delta_ms": 280.0},
+         "network.bufferbloat", Severity.WARN, Impact.NONE, "download"),
+        ({"path.candidate_type": "relay", "path.transport": "udp"},
+         "network.relay_used", Severity.INFO, Impact.NONE, "longer route"),
+        ({"path.candidate_type": "relay", "path.transport": "tcp"},
+         "network.udp_blocked", Severity.WARN, Impact.NONE, "slower route"),
+    ],
+)
+def test_levels(overrides: dict[str, Value], code: str | None, severity: Severity | None,
+                impact: Impact | None, client_words: str | None) -> None:
+    found = run(overrides)
+    problems = {c for c in found if c != "network.summary"}
+    if code is None:
+        assert problems == set()
+        return
+    assert problems == {code}
+    f = found[code]
+    assert (f.severity, f.impact) == (severity, impact)
+    client = f.for_audience(Audience.CLIENT)
+    assert client_words is not None
+    assert client_words in client.title + " " + client.text
+    assert f.evidence  # every finding carries its evidence
+
+
+def test_congested_wifi_scenario() -> None:
+    found = run({"path.rtt_ms": 130.0, "path.up_kbps": 760.0, "path.down_kbps": 4_800.0,
+                 "path.loss_up_pct": 3.2, "path.loss_down_pct": 2.9, "path.jitter_up_ms": 8.0})
+    assert {"network.upload_low", "network.loss_high"} <= set(found)
+    assert "network.rtt_high" not in found
+    assert found["network.upload_low"].for_audience(Audience.CLIENT).title.startswith("Your upload")
+    assert found["network.summary"].evidence["path.recommended_resolution"] == "360p"
+
+
+def test_thresholds_are_overridable() -> None:
+    t = replace(Thresholds(), rtt_fair_ms=50.0, rtt_poor_ms=80.0)
+    found = run({"path.rtt_ms": 60.0}, t=t)
+    assert found["network.rtt_high"].severity is Severity.WARN
+
+
+@pytest.mark.parametrize(
+    ("outcome", "code"),
+    [
+        ("bad_url", "network.server_address_invalid"),
+        ("server_unreachable", "network.server_unreachable"),
+        ("protocol_error", "network.server_unreachable"),
+        ("auth_failed", "network.server_auth_failed"),
+        ("busy", "network.server_busy"),
+        ("connect_failed", "network.connect_failed"),
+    ],
+)
+def test_outcomes(outcome: str, code: str) -> None:
+    ms = [Measurement("path.outcome", outcome), Measurement("path.detail", "why it failed"),
+          Measurement("path.retry_after_s", 12.0, "s")]
+    found = judge(Measures(ms), Thresholds(), False)
+    assert [f.code for f in found] == [code]
+    assert "why it failed" in found[0].for_audience(Audience.SUPPORT).text or code == "network.server_busy"
+
+
+def test_busy_says_when_to_retry() -> None:
+    ms = [Measurement("path.outcome", "busy"), Measurement("path.detail", "busy, retry in 12 s"),
+          Measurement("path.retry_after_s", 12.0, "s")]
+    (f,) = judge(Measures(ms), Thresholds(), False)
+    assert "12 seconds" in " ".join(f.for_audience(Audience.CLIENT).steps)
+
+
+def test_server_stopped_keeps_judging_partial_results() -> None:
+    found = run({"path.outcome": "server_stopped", "path.detail": "nothing received for 3.0 s",
+                 "path.rtt_ms": 320.0}, drop=("path.up_kbps", "path.down_kbps"))
+    assert {"network.server_stopped", "network.rtt_high", "network.summary"} <= set(found)
+    assert "stopped answering" in found["network.server_stopped"].for_audience(Audience.CLIENT).title
+
+
+def test_timeout_without_outcome_is_a_stopped_server() -> None:
+    found = run(drop=("path.outcome",), timed_out=True)
+    assert "network.server_stopped" in found
+
+
+def test_local_summary_is_labelled() -> None:
+    found = run({"path.server_kind": "local"})
+    s = found["network.summary"]
+    assert s.evidence["path.server_kind"] == "local"
+    assert "inside this computer" in s.for_audience(Audience.CLIENT).text
