@@ -354,6 +354,11 @@ PHRASES: dict[str, str] = {
     "skip.cancelled": "The check was stopped before this test finished.",
     "skip.dependency": "This was not tested because {dependency} did not succeed.",
     "skip.not_requested": "Not requested.",
+    "skip.path_no_server": (
+        "The connection to your clinic was not tested because no check server is set up. "
+        "Ask your clinic for its check server address and run the check again with it."
+    ),
+    "skip.loopback_no_network": "This computer has no network connection, so a test call could not be made.",
     "error.timeout": "The test did not finish within {seconds} seconds.",
     "verdict.video": "Everything needed for a video session works.",
     "verdict.video_with_gaps": "Nothing wrong was found, but {count} test(s) could not run: {probes}.",

@@ -22,6 +22,7 @@ import statistics
 import time
 from typing import TYPE_CHECKING, ClassVar
 
+from ..advice import catalogue
 from .base import Probe, ProbeContext, ProbeSkipped
 
 if TYPE_CHECKING:
@@ -57,9 +58,7 @@ class LoopbackProbe(Probe):
         from ..rtc.peer import PeerConnectError, close_all, make_peer, negotiate, wait_open
 
         if not get_host_addresses(use_ipv4=True, use_ipv6=True):
-            raise ProbeSkipped(
-                "This computer has no network connection, so a test call could not be made."
-            )
+            raise ProbeSkipped(catalogue.phrase("skip.loopback_no_network"))
 
         offerer, answerer = make_peer(), make_peer()
         received = _Receiver()

@@ -27,16 +27,13 @@ import statistics
 import time
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ..advice import catalogue
 from .base import Probe, ProbeContext, ProbeSkipped
 
 if TYPE_CHECKING:
     from ..rtc.protocols import Measurer, Plan
 
 CONNECT_TIMEOUT_S = 8.0
-NO_SERVER = (
-    "The connection to your clinic was not tested because no check server is set up. "
-    "Ask your clinic for its check server address and run the check again with it."
-)
 
 
 class PathProbe(Probe):
@@ -49,7 +46,7 @@ class PathProbe(Probe):
     async def run(self, ctx: ProbeContext) -> None:
         server = (ctx.settings.server or "").strip()
         if not server:
-            raise ProbeSkipped(NO_SERVER)
+            raise ProbeSkipped(catalogue.phrase("skip.path_no_server"))
         from ..server.client import SignallingError
 
         embedded = None
