@@ -11,10 +11,15 @@ PROBES: dict[str, str] = {
     "ice": "sessioncheck.probes.ice:IceProbe",
     "loopback": "sessioncheck.probes.loopback:LoopbackProbe",
     "path": "sessioncheck.probes.path:PathProbe",
+    # devices (issue 4)
+    "camera": "sessioncheck.probes.camera:CameraProbe",
+    "microphone": "sessioncheck.probes.microphone:MicrophoneProbe",
+    "speaker": "sessioncheck.probes.speaker:SpeakerProbe",
+    "media_loop": "sessioncheck.probes.media_loop:MediaLoopProbe",
 }
 """Probe id → ``module:Class``."""
 
-DEFAULT_PLAN: tuple[str, ...] = ("system", "ice", "loopback")
+DEFAULT_PLAN: tuple[str, ...] = ("system", "ice", "loopback", "path")
 """What ``sessioncheck check`` runs when no ``--probes`` is given."""
 
 

@@ -1,0 +1,1 @@
+"""Accuracy benchmark: the scenario catalogue measured by sessioncheck and by reference tools."""
