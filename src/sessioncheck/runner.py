@@ -72,7 +72,8 @@ class Runner:
         self._check_cycles()
 
     def _check_cycles(self) -> None:
-        deps = {p.id: [d for d in p.depends_on if d in {q.id for q in self.probes}] for p in self.probes}
+        ids = {q.id for q in self.probes}
+        deps = {p.id: [d for d in (*p.depends_on, *p.after) if d in ids] for p in self.probes}
         state: dict[str, int] = {}
 
         def visit(n: str, path: list[str]) -> None:
@@ -196,7 +197,7 @@ class Runner:
             self._done[probe.id].set()
 
     async def _run_one(self, probe: Probe) -> None:
-        for dep in probe.depends_on:
+        for dep in (*probe.depends_on, *probe.after):
             if dep in self._done:
                 await self._done[dep].wait()
         for dep in probe.depends_on:
@@ -219,7 +220,9 @@ class Runner:
         ctx = ProbeContext(
             probe_id=probe.id,
             settings=self.settings,
-            dependencies={d: self._results[d] for d in probe.depends_on if d in self._results},
+            dependencies={
+                d: self._results[d] for d in (*probe.depends_on, *probe.after) if d in self._results
+            },
             emit=self._emit,
         )
         self._emit(ProbeStarted(probe.id, probe.title, timeout))

@@ -200,6 +200,22 @@ async def test_breaking_off_the_event_stream_cancels_the_run() -> None:
     assert runner.report.interrupted
 
 
+class AfterBoom(Probe):
+    id: ClassVar[str] = "after_boom"
+    title: ClassVar[str] = "Test that reads the exploding one"
+    after: ClassVar[tuple[str, ...]] = ("boom",)
+
+    async def run(self, ctx: ProbeContext) -> None:
+        ctx.record("after_boom.saw", ctx.dependencies["boom"].status.value)
+
+
+async def test_after_waits_but_runs_whatever_the_outcome() -> None:
+    report = await Runner([AfterBoom(), Boom()]).run()
+    r = report.result("after_boom")
+    assert r is not None and r.status is Status.PASS
+    assert r.measurement("after_boom.saw").value == "error"  # type: ignore[union-attr]
+
+
 def test_plan_errors() -> None:
     with pytest.raises(PlanError, match="twice"):
         Runner([Quick(), Quick()])

@@ -27,6 +27,7 @@ class ProbeContext:
     probe_id: str
     settings: Settings
     dependencies: Mapping[str, ProbeResult]
+    """Finished results of the probes named in ``depends_on`` and ``after``."""
     emit: Callable[[Event], None]
     measurements: list[Measurement] = field(default_factory=list)
     """Recorded so far; kept even if the probe later times out, breaks or is cancelled."""
@@ -66,6 +67,9 @@ class Probe(ABC):
     """What it checks, in plain words ("Checking the connection servers")."""
     depends_on: ClassVar[tuple[str, ...]] = ()
     """Probes that must succeed (pass or warn) first; otherwise this one is skipped."""
+    after: ClassVar[tuple[str, ...]] = ()
+    """Probes to wait for (when in the plan) and read from ``ctx.dependencies``, whatever
+    their outcome; this one runs even if they failed."""
     timeout_s: ClassVar[float] = 10.0
 
     @abstractmethod
