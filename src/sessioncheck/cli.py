@@ -39,6 +39,9 @@ COMMANDS: tuple[str, ...] = (
     "sessioncheck.commands.check",
     "sessioncheck.commands.report",
     "sessioncheck.commands.serve",
+    "sessioncheck.commands.host",
+    "sessioncheck.commands.join",
+    "sessioncheck.commands.web",
 )
 """Modules that register subcommands, in the order ``--help`` lists them."""
 

@@ -143,6 +143,9 @@ class Runner:
         self._done = {p.id: asyncio.Event() for p in self.probes}
         for p in self.probes:
             self._tasks[p.id] = asyncio.create_task(self._guarded(p), name=f"probe:{p.id}")
+        if self._cancelled:  # cancel() came before the run began: start nothing
+            for task in self._tasks.values():
+                task.cancel()
         try:
             await asyncio.gather(*self._tasks.values(), return_exceptions=True)
         except asyncio.CancelledError:

@@ -163,6 +163,15 @@ async def test_cancel_returns_partial_report_with_finished_results() -> None:
     assert long.measurement("long.started") is not None  # partial measurement kept
 
 
+async def test_cancel_before_the_run_starts_runs_nothing() -> None:
+    runner = Runner([Quick(), Sleeper("long", 30)])
+    runner.cancel()
+    report = await asyncio.wait_for(runner.run(), 5)
+    assert report.interrupted
+    assert [r.status for r in report.results] == [Status.SKIP, Status.SKIP]
+    assert all(r.measurements == () for r in report.results)
+
+
 async def test_outer_cancellation_still_leaves_a_partial_report() -> None:
     runner = Runner([Quick(), Sleeper("long", 30)])
     task = asyncio.create_task(runner.run())
