@@ -167,7 +167,7 @@ class Thresholds:
     loss_poor_pct: float = 8.0
     stun_rtt_slow_ms: float = 250.0
     loopback_rtt_slow_ms: float = 20.0
-    loopback_throughput_low_kbps: float = 8000.0
+    loopback_throughput_low_kbps: float = 5000.0
     loopback_connect_slow_s: float = 3.0
     cpu_busy_pct: float = 85.0
     memory_low_mb: float = 500.0
