@@ -42,6 +42,7 @@ COMMANDS: tuple[str, ...] = (
     "sessioncheck.commands.host",
     "sessioncheck.commands.join",
     "sessioncheck.commands.web",
+    "sessioncheck.commands.devices",
 )
 """Modules that register subcommands, in the order ``--help`` lists them."""
 

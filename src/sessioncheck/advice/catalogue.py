@@ -401,7 +401,7 @@ PHRASES.update({
     "needs fixing, at most three things you can do now.",
     "tui.welcome.tests": "What we check:",
     "tui.welcome.devices": "Your camera, microphone and speaker (you can skip this)",
-    "tui.welcome.duration": "It usually takes under a minute, and never more than {seconds} seconds.",
+    "tui.welcome.duration": "It takes about a minute; the tests themselves take at most {seconds} seconds.",
     "tui.welcome.privacy_title": "Your privacy",
     "tui.welcome.privacy": "Nothing is recorded and nothing about you is sent anywhere. Your "
     "picture and your voice stay on this computer. The results stay here too, unless you "

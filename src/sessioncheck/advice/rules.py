@@ -18,6 +18,12 @@ RULE_MODULES: dict[str, str] = {
     "ice": "sessioncheck.advice.ice",
     "loopback": "sessioncheck.advice.loopback",
     "path": "sessioncheck.advice.path",
+    "peer": "sessioncheck.advice.peer",  # peer test (issue 6)
+    # devices (issue 4)
+    "camera": "sessioncheck.advice.camera",
+    "microphone": "sessioncheck.advice.microphone",
+    "speaker": "sessioncheck.advice.speaker",
+    "media_loop": "sessioncheck.advice.media_loop",
 }
 """Probe id → module holding its ``judge`` function."""
 

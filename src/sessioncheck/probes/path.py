@@ -22,24 +22,36 @@ Measurement keys (all under ``path.``):
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import statistics
 import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..advice import catalogue
+from ..model import ProbeResult
+from ..settings import IceServer, parse_ice_url
 from .base import Probe, ProbeContext, ProbeSkipped
 
 if TYPE_CHECKING:
     from ..rtc.protocols import Measurer, Plan
 
 CONNECT_TIMEOUT_S = 8.0
+FALLBACK_ATTEMPT_S = 4.0
+"""When the ice probe did not say which TURN URL works, each URL but the last gets this
+long to connect before a fresh connection tries the next (aiortc uses only the first
+TURN URL it is given)."""
+MEDIA_SHARE = 0.7
+"""The media leg's video aims at this share of the measured upload (at most 1.5 Mbit/s)."""
+MEDIA_MIN_BPS = 50_000
+_TRANSPORT_ORDER = {"udp": 0, "tcp": 1, "tls": 2}
 
 
 class PathProbe(Probe):
     id: ClassVar[str] = "path"
     title: ClassVar[str] = "Your connection to the clinic"
-    timeout_s: ClassVar[float] = 20.0
+    timeout_s: ClassVar[float] = 30.0
+    """Normal links finish in about 10 s; a satellite link (600 ms RTT) needs ~20 s."""
+    after: ClassVar[tuple[str, ...]] = ("ice",)
     plan: Plan | None = None
     """Timing override (tests shorten it); None uses the protocol defaults."""
 
@@ -73,35 +85,58 @@ class PathProbe(Probe):
                 await embedded.stop()
 
     async def _measure(self, ctx: ProbeContext, url: str) -> None:
-        from aiortc import RTCSessionDescription
-
-        from ..rtc.peer import PeerConnectError, close_all, make_peer, selected_pair, wait_connected
-        from ..rtc.protocols import Measurer, ResponderStopped, make_media_sources
         from ..server.client import Signalling
 
         started = time.monotonic()
         ctx.progress(0.02, "contacting the check server")
         sig, welcome = await Signalling.connect(url, ctx.settings.token, ca_file=ctx.settings.ca_file)
-        pc = make_peer(ctx.settings.ice_servers or welcome.ice_servers)
+        attempts = ice_attempts(ctx.settings.ice_servers or welcome.ice_servers, ctx.dependencies.get("ice"))
+        for i, servers in enumerate(attempts):
+            last = i == len(attempts) - 1
+            turn = _first_turn_url(servers)
+            if turn is not None:
+                ctx.record("path.turn_url", turn)
+            ctx.record("path.connect_attempts", i + 1, "count")
+            if i > 0:
+                sig, _ = await Signalling.connect(url, ctx.settings.token, ca_file=ctx.settings.ca_file)
+            done = await self._attempt(ctx, sig, servers, started,
+                                       CONNECT_TIMEOUT_S if last else FALLBACK_ATTEMPT_S, last)
+            if done:
+                return
+
+    async def _attempt(
+        self, ctx: ProbeContext, sig: Any, servers: list[IceServer], started: float,
+        timeout_s: float, last: bool,
+    ) -> bool:
+        """One connection with ``servers``; False when it did not connect and not ``last``."""
+        from aiortc import RTCSessionDescription
+
+        from ..rtc.peer import PeerConnectError, close_all, make_peer, selected_pair, wait_connected, wait_open
+        from ..rtc.protocols import Measurer, ResponderStopped, make_media_sources
+
+        pc = make_peer(servers)
         watcher: asyncio.Task[str] | None = None
         try:
             measurer = Measurer(pc, self.plan, on_sample=ctx.sample)
             audio, video, gate = make_media_sources()
             pc.addTrack(audio)
             pc.addTrack(video)
-            await pc.setLocalDescription(await pc.createOffer())
-            answer = await sig.exchange(pc.localDescription.sdp, CONNECT_TIMEOUT_S)
-            await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
+            deadline = time.monotonic() + timeout_s
             try:
-                await wait_connected(pc, CONNECT_TIMEOUT_S)
-                from ..rtc.peer import wait_open
-
+                async with asyncio.timeout(timeout_s + CONNECT_TIMEOUT_S):
+                    # gathering through a blocked TURN URL can itself take seconds
+                    await pc.setLocalDescription(await pc.createOffer())
+                answer = await sig.exchange(pc.localDescription.sdp, CONNECT_TIMEOUT_S)
+                await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
+                await wait_connected(pc, max(1.0, deadline - time.monotonic()))
                 for ch in (measurer.ctl, measurer.probe, measurer.bulk):
                     await wait_open(ch, CONNECT_TIMEOUT_S)
-            except PeerConnectError as e:
+            except (PeerConnectError, TimeoutError) as e:
+                if not last:
+                    return False
                 ctx.record("path.outcome", "connect_failed")
-                ctx.record("path.detail", str(e))
-                return
+                ctx.record("path.detail", str(e) or f"no connection after {timeout_s:g} s")
+                return True
             watcher = asyncio.ensure_future(sig.watch())
             watcher.add_done_callback(
                 lambda t: measurer.stop(t.result() if not t.cancelled() and t.exception() is None
@@ -112,16 +147,17 @@ class PathProbe(Probe):
             if pair is not None:
                 ctx.record("path.candidate_type", pair.local_type)
                 ctx.record("path.remote_candidate_type", pair.remote_type)
-                ctx.record("path.transport", _transport(pair.local_type, pair.transport, pc))
+                ctx.record("path.transport", _transport(pair.local_type, pair.transport, servers))
             ctx.progress(0.1, "connected to the check server")
             try:
                 await self._phases(ctx, measurer, gate)
             except ResponderStopped as e:
                 ctx.record("path.outcome", "server_stopped")
                 ctx.record("path.detail", str(e))
-                return
+                return True
             ctx.record("path.outcome", "ok")
             ctx.progress(1.0, "done")
+            return True
         finally:
             if watcher is not None:
                 watcher.cancel()
@@ -154,11 +190,14 @@ class PathProbe(Probe):
         ctx.progress(0.3, "delay, jitter and loss measured")
 
         deltas: list[float] = []
+        rates: dict[str, float] = {}
         for direction, phase in (("up", m.upload), ("down", m.download)):
             result = await phase()
             ctx.record(f"path.{direction}_kbps", round(result.kbps, 1), "kbps",
                        [round(r, 1) for r in result.windows_kbps])
             ctx.record(f"path.{direction}_test_s", round(result.duration_s, 2), "s")
+            ctx.record(f"path.{direction}_kbps_capped", result.capped)
+            rates[direction] = result.kbps
             if result.loaded_rtts_ms:
                 loaded = statistics.median(result.loaded_rtts_ms)
                 ctx.record(f"path.loaded_rtt_{direction}_ms", round(loaded, 2), "ms",
@@ -169,7 +208,13 @@ class PathProbe(Probe):
             ctx.progress(0.55 if direction == "up" else 0.8, f"{direction}load speed measured")
             await asyncio.sleep(0.1)  # let the queue drain between directions
 
-        media = await run_media(m, gate, m.plan.media_s)
+        # after the other measurements (no competing traffic for them), at a rate that fits
+        from ..rtc.protocols import VIDEO_BITRATE
+
+        up = rates.get("up") or 0.0
+        bitrate = int(min(VIDEO_BITRATE, max(MEDIA_MIN_BPS, MEDIA_SHARE * up * 1000.0)))
+        ctx.record("path.media.video_target_kbps", round(bitrate / 1000.0, 1), "kbps")
+        media = await run_media(m, gate, m.plan.media_s, video_bitrate=bitrate)
         self._record_media(ctx, media.seconds, media.sent, media.received)
 
     def _record_media(
@@ -198,16 +243,61 @@ class PathProbe(Probe):
                 ctx.record("path.media.video_fps", round(int(r.get("frames") or 0) / seconds, 1), "fps")
 
 
-def _transport(local_type: str, transport: str, pc: Any) -> str:
-    """udp, tcp, or for a relay candidate the transport to the TURN server (tcp/tls)."""
+def _transport(local_type: str, transport: str, servers: list[IceServer]) -> str:
+    """udp, tcp, or for a relay candidate the transport to the TURN server (udp/tcp/tls):
+    aiortc relays only through the first TURN URL it was given."""
     if local_type != "relay":
         return transport
-    with contextlib.suppress(AttributeError):
-        connection = pc.sctp.transport.transport._connection
-        pair = connection._nominated.get(1)
-        protocol = pair.protocol
-        turn = getattr(protocol, "turn_transport", None) or getattr(protocol, "transport", None)
-        name = type(getattr(protocol, "client", protocol)).__name__.lower()
-        if "tcp" in name or "tcp" in str(turn).lower():
-            return "tcp"
-    return transport
+    first = _first_turn_url(servers)
+    if first is None:
+        return transport
+    try:
+        return parse_ice_url(first).transport
+    except ValueError:
+        return transport
+
+
+def _first_turn_url(servers: list[IceServer]) -> str | None:
+    for s in servers:
+        for u in s.urls:
+            if u.strip().lower().startswith("turn"):
+                return u
+    return None
+
+
+def _url_transport(url: str) -> str:
+    try:
+        return parse_ice_url(url).transport
+    except ValueError:
+        return "udp"
+
+
+def ice_attempts(servers: Sequence[IceServer], ice: ProbeResult | None) -> list[list[IceServer]]:
+    """The ICE server lists to try, in order, each with one TURN URL first.
+
+    aiortc uses only the first TURN URL it is given. With the ice probe's result, the
+    TURN URL that worked (udp before tcp before tls) goes first and is the only attempt.
+    Without it, one attempt per TURN URL, UDP first and TCP/TLS last, so a network that
+    blocks UDP still gets through on a later attempt. STUN URLs stay in every attempt.
+    """
+    stun: list[IceServer] = []
+    turn: list[tuple[str, IceServer]] = []
+    for s in servers:
+        for u in s.urls:
+            single = IceServer(urls=(u,), username=s.username, credential=s.credential)
+            if u.strip().lower().startswith("turn"):
+                turn.append((u, single))
+            else:
+                stun.append(single)
+    if not turn:
+        return [list(servers)]
+    turn.sort(key=lambda t: _TRANSPORT_ORDER.get(_url_transport(t[0]), 3))
+    if ice is not None:
+        values = {m.key: m.value for m in ice.measurements}
+        worked = {str(values.get(f"ice.check{i}.url")) for i in range(64)
+                  if values.get(f"ice.check{i}.kind") == "turn" and values.get(f"ice.check{i}.outcome") == "ok"}
+        good = [t for t in turn if t[0] in worked]
+        if good:
+            first = good[0]
+            return [stun + [first[1]] + [t[1] for t in turn if t is not first]]
+    return [stun + [t[1]] + [o[1] for o in turn if o is not t] for t in turn]

@@ -166,6 +166,239 @@ class BulkSender:
                 high = max(BUFFER_MIN, high // 2)
 
 
+# --- capacity blast ------------------------------------------------------------------------
+#
+# Capacity is measured the way UDP speed tests do it: the sender paces packets at a rising
+# rate, and the receiver counts what arrives. Once the offered rate exceeds the bottleneck,
+# its queue is never empty and what comes out of it - the receive rate - is the link's
+# capacity. The packets do NOT go through aiortc's SCTP, for three measured reasons:
+#
+# * its congestion window halves on every loss and grows by one chunk per round trip, so
+#   a reliable bulk transfer settles far below the link rate (4.5 of 8 Mbit/s);
+# * all data channels share one FIFO send queue, so pings sat behind up to 1 MB of bulk
+#   data (+150 ms of false "bufferbloat" on an idle 50 Mbit/s link);
+# * under the loss a blast causes, its receive side re-sorts every out-of-order TSN per
+#   packet and its send side scans the whole send queue per acknowledgement: CPU-bound
+#   at a few Mbit/s.
+#
+# Instead each blast packet is one DTLS application record on the same transport (same
+# 5-tuple, same path, same encryption cost as data-channel traffic), starting with
+# ``BLAST_MAGIC``. A tap on the receiver's SCTP input counts and drops them before SCTP
+# parses anything; a peer without the tap drops them as invalid SCTP (bad checksum).
+
+BLAST_MAGIC = b"SCBL"
+PROBE_MAGIC = b"SCPR"
+"""Pings, pongs and paced packets also travel as raw DTLS records (see ``send_raw_probe``):
+through aiortc's SCTP they waited for its congestion window (a 600 ms path read 1.6 s)."""
+_BLAST = struct.Struct("!4sIId")
+BLAST_SIZE = 1188
+"""DTLS plaintext per blast packet: the size of a full SCTP packet of aiortc's."""
+WIRE_OVERHEAD = 65
+"""Bytes on the wire around each DTLS plaintext: IPv4 20 + UDP 8 + DTLS 1.2 record with
+AES-128-GCM 37. Rates are reported at the IP layer, so they compare with a link's rate
+(link-layer framing, e.g. Ethernet's 14 bytes, is not counted: ~1 % below a rate set on an
+Ethernet shaper)."""
+BLAST_TICK_S = 0.002
+BLAST_START_KBPS = 300.0
+BLAST_GROWTH = 1.5
+"""Offered rate multiplies by this every ``BLAST_STEP_S`` until the link saturates."""
+BLAST_STEP_S = 0.1
+BLAST_MAX_KBPS = 150_000.0
+BLAST_SATURATED = 0.8
+"""A window whose receive rate is below this fraction of its send rate is saturated."""
+BLAST_OVERDRIVE = 1.25
+"""Once saturated, offer this multiple of the receive rate, so the queue stays full."""
+BLAST_HOLD_S = 0.9
+"""Measure this long (receiver clock) at overdrive, after one round trip to settle."""
+BLAST_SENDER_LAG = 0.85
+"""A sender achieving less than this fraction of its target is CPU-bound."""
+CPU_BOUND = 0.85
+"""A process using this fraction of one core during the measurement is CPU-bound."""
+
+
+def _dtls(channel: RTCDataChannel | None) -> Any:
+    with contextlib.suppress(AttributeError):
+        return channel.transport.transport  # type: ignore[union-attr]
+    return None
+
+
+def transport_rx(channel: RTCDataChannel | None) -> tuple[int, int] | None:
+    """(IP bytes, packets) received so far on the channel's whole DTLS transport: blast,
+    pings, acknowledgements and media all share the bottleneck, so capacity counts them."""
+    dtls = _dtls(channel)
+    with contextlib.suppress(AttributeError, TypeError):
+        packets = int(dtls._RTCDtlsTransport__rx_packets)
+        return int(dtls._RTCDtlsTransport__rx_bytes) + 28 * packets, packets
+    return None
+
+
+def install_blast_tap(channel: RTCDataChannel, meters: dict[int, BlastMeter]) -> bool:
+    """Count (and drop) blast packets arriving on ``channel``'s transport into ``meters``
+    by stream id. Idempotent; several sides sharing one connection each add their dict.
+    False if aiortc's internals are not as expected."""
+    sctp: Any = getattr(channel, "transport", None)
+    if sctp is None or not hasattr(sctp, "_handle_data"):
+        return False
+    taps: list[dict[int, BlastMeter]] | None = getattr(sctp, "_sessioncheck_taps", None)
+    if taps is not None:
+        if not any(t is meters for t in taps):
+            taps.append(meters)
+        return True
+    taps = [meters]
+    handlers: list[Callable[[bytes, float], Awaitable[None]]] = []
+    original = sctp._handle_data
+
+    async def handle(data: bytes) -> None:
+        if data[:4] == BLAST_MAGIC and len(data) >= _BLAST.size:
+            _, stream, seq, sent = _BLAST.unpack_from(data)
+            for t in taps:
+                meter = t.get(stream)
+                if meter is not None:
+                    meter.add(seq, sent, len(data))
+            return
+        if data[:4] == PROBE_MAGIC:
+            arrived = now_ms()
+            for h in handlers:
+                await h(data[4:], arrived)
+            return
+        await original(data)
+
+    sctp._handle_data = handle
+    sctp._sessioncheck_taps = taps
+    sctp._sessioncheck_probe_handlers = handlers
+    return True
+
+
+def install_probe_tap(channel: RTCDataChannel, handler: Callable[[bytes, float], Awaitable[None]]) -> bool:
+    """Deliver probe packets (pings, pongs, paced) sent with :func:`send_raw_probe` on this
+    channel's transport to ``handler(packet, arrival_ms)``."""
+    if not install_blast_tap(channel, {}):
+        return False
+    handlers = getattr(channel.transport, "_sessioncheck_probe_handlers", None)
+    if handlers is None:
+        return False
+    if handler not in handlers:
+        handlers.append(handler)
+    return True
+
+
+async def send_raw_probe(channel: RTCDataChannel | None, packet: bytes) -> bool:
+    """Send a probe packet as its own DTLS record, beside SCTP: no congestion window, no
+    send queue shared with other channels, no acknowledgements. False if not possible."""
+    dtls = _dtls(channel)
+    if dtls is None:
+        return False
+    try:
+        await dtls._send_data(PROBE_MAGIC + packet)
+    except (ConnectionError, AttributeError):
+        return False
+    return True
+
+
+class BlastSender:
+    """Paces ``BLAST_SIZE`` DTLS records on a channel's transport at ``target_kbps`` (IP layer)."""
+
+    def __init__(self, channel: RTCDataChannel, stream: int) -> None:
+        self.channel = channel
+        self.stream = stream
+        self.target_kbps = 0.0
+        self.sent = 0
+        self.behind = False
+        """True when the last pacing interval could not keep up (CPU-bound sender)."""
+
+    async def run(self, stop: asyncio.Event, max_s: float) -> None:
+        dtls = _dtls(self.channel)
+        if dtls is None:
+            return
+        wire_bits = (BLAST_SIZE + WIRE_OVERHEAD) * 8
+        started = last = time.monotonic()
+        credit = 0.0
+        pad = b"\x00" * (BLAST_SIZE - _BLAST.size)
+        while not stop.is_set() and last - started < max_s:
+            await asyncio.sleep(BLAST_TICK_S)
+            now = time.monotonic()
+            elapsed, last = now - last, now
+            if self.channel.readyState != "open":
+                return
+            credit += self.target_kbps * 1000.0 * elapsed / wire_bits
+            # a tick that came late (CPU) is not made up by a burst beyond 20 ms
+            cap = max(4.0, self.target_kbps * 1000.0 * 0.02 / wire_bits)
+            self.behind = credit > cap
+            credit = min(credit, cap)
+            try:
+                while credit >= 1.0:
+                    await dtls._send_data(_BLAST.pack(BLAST_MAGIC, self.stream, self.sent, now_ms()) + pad)
+                    self.sent += 1
+                    credit -= 1.0
+            except ConnectionError:
+                return
+
+
+@dataclass
+class BlastMeter:
+    """Receive side of a blast: counts, the newest packet's sequence and send time."""
+
+    packets: int = 0
+    bytes: int = 0
+    seq: int = -1
+    sent_ms: float = 0.0
+    channel: RTCDataChannel | None = None
+    """The receiving channel, to count everything its transport received (optional)."""
+    _cpu0: tuple[float, float] = field(default_factory=lambda: (time.process_time(), time.monotonic()))
+
+    def add(self, seq: int, sent_ms: float, size: int) -> None:
+        self.packets += 1
+        self.bytes += size + WIRE_OVERHEAD
+        if seq > self.seq:
+            self.seq, self.sent_ms = seq, sent_ms
+
+    def snapshot(self) -> dict[str, Any]:
+        """Cumulative counters now, and this process's CPU use since the last snapshot."""
+        cpu_t, wall_t = time.process_time(), time.monotonic()
+        cpu = (cpu_t - self._cpu0[0]) / max(1e-6, wall_t - self._cpu0[1])
+        self._cpu0 = (cpu_t, wall_t)
+        rx = transport_rx(self.channel)
+        return {"t_ms": now_ms(), "packets": self.packets, "bytes": self.bytes,
+                "all_bytes": rx[0] if rx else self.bytes,
+                "seq": self.seq, "sent_ms": self.sent_ms, "cpu": round(cpu, 3)}
+
+
+@dataclass(frozen=True)
+class BlastWindow:
+    """Between two receiver snapshots: what arrived, and how fast it had been sent."""
+
+    t0_ms: float
+    t1_ms: float
+    recv_kbps: float
+    send_kbps: float | None
+    """IP-layer rate at which the packets that arrived were sent (None: too few)."""
+    cpu: float
+
+    @property
+    def saturated(self) -> bool:
+        return self.send_kbps is not None and self.recv_kbps < BLAST_SATURATED * self.send_kbps
+
+
+def blast_kbps(a: dict[str, Any], b: dict[str, Any]) -> float:
+    """IP-layer receive rate between two snapshots, counting all the transport received."""
+    span = float(b["t_ms"]) - float(a["t_ms"])
+    key = "all_bytes" if "all_bytes" in a and "all_bytes" in b else "bytes"
+    return (int(b[key]) - int(a[key])) * 8 / span if span > 0 else 0.0
+
+
+def blast_window(a: dict[str, Any], b: dict[str, Any]) -> BlastWindow | None:
+    span = float(b["t_ms"]) - float(a["t_ms"])
+    if span <= 0:
+        return None
+    recv = (int(b["bytes"]) - int(a["bytes"])) * 8 / span  # bits/ms = kbit/s
+    send: float | None = None
+    sent_span = float(b["sent_ms"]) - float(a["sent_ms"])
+    seqs = int(b["seq"]) - int(a["seq"])
+    if seqs >= 4 and sent_span > 0 and int(a["seq"]) >= 0:
+        send = seqs * (BLAST_SIZE + WIRE_OVERHEAD) * 8 / sent_span
+    return BlastWindow(float(a["t_ms"]), float(b["t_ms"]), recv, send, float(b.get("cpu", 0.0)))
+
+
 # --- media sources -------------------------------------------------------------------------
 
 
@@ -335,6 +568,10 @@ class Responder:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._rx_stop = asyncio.Event()
         self._tx_stop = asyncio.Event()
+        self.blast_meters: dict[int, BlastMeter] = {}
+        self._blast_rx_stop = asyncio.Event()
+        self._blast_tx: BlastSender | None = None
+        self._blast_tx_stop = asyncio.Event()
         pc.on("datachannel", self._on_channel)
         pc.on("track", self._on_track)
 
@@ -360,9 +597,20 @@ class Responder:
         elif label == f"{self.prefix}-probe":
             self.probe = channel
             channel.on("message", self._on_probe)
+            install_probe_tap(channel, self._on_raw_probe)
         elif label == f"{self.prefix}-bulk":
             self.bulk = channel
             channel.on("message", self._on_bulk)
+
+    async def _on_raw_probe(self, data: bytes, arrived: float) -> None:
+        parsed = unpack(data)
+        if parsed is None:
+            return
+        kind, stream, seq, ts = parsed
+        if kind == KIND_PING:
+            await send_raw_probe(self.probe, bytes([KIND_PONG]) + data[1:])
+        elif kind == KIND_PACED:
+            self.meters.setdefault(stream, JitterMeter()).add(seq, ts, arrived)
 
     def _on_probe(self, data: str | bytes) -> None:
         if not isinstance(data, bytes) or self.probe is None:
@@ -428,6 +676,29 @@ class Responder:
                 self._spawn(sender.run(self._tx_stop, min(float(msg.get("max_s", TX_MAX_S)), TX_MAX_S)))
         elif op == "tx_stop":
             self._tx_stop.set()
+        elif op == "blast_rx_start":
+            stream = int(msg["stream"])
+            self._blast_rx_stop.set()
+            self._blast_rx_stop = asyncio.Event()
+            self.blast_meters[stream] = BlastMeter(channel=self.probe)
+            if self.probe is not None:
+                install_blast_tap(self.probe, self.blast_meters)
+            self._spawn(self._blast_report(stream, self._blast_rx_stop))
+        elif op == "blast_rx_stop":
+            self._blast_rx_stop.set()
+        elif op == "blast_tx":
+            kbps = max(0.0, min(float(msg["kbps"]), BLAST_MAX_KBPS))
+            if kbps <= 0:
+                self._blast_tx_stop.set()
+                self._blast_tx = None
+            elif self._blast_tx is not None:
+                self._blast_tx.target_kbps = kbps
+            elif self.probe is not None:
+                self._blast_tx_stop = asyncio.Event()
+                self._blast_tx = BlastSender(self.probe, int(msg["stream"]))
+                self._blast_tx.target_kbps = kbps
+                self._spawn(self._blast_tx.run(
+                    self._blast_tx_stop, min(float(msg.get("max_s", TX_MAX_S)), TX_MAX_S)))
         elif op == "media_report":
             self._spawn(self._media_report(msg.get("req")))
         elif op == "hello":
@@ -444,7 +715,8 @@ class Responder:
                 await asyncio.sleep(delay)
             if self.probe is None or self.probe.readyState != "open":
                 return
-            self.probe.send(pack(KIND_PACED, stream, seq, now_ms(), size))
+            if not await send_raw_probe(self.probe, pack(KIND_PACED, stream, seq, now_ms(), size)):
+                self.probe.send(pack(KIND_PACED, stream, seq, now_ms(), size))
 
     async def _rx_report(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -453,6 +725,16 @@ class Responder:
                 async with asyncio.timeout(RX_REPORT_S):
                     await stop.wait()
         self._send({"op": "rx", "bytes": self.rx_bytes, "t_ms": now_ms(), "final": True})
+
+    async def _blast_report(self, stream: int, stop: asyncio.Event) -> None:
+        meter = self.blast_meters[stream]
+        meter.snapshot()
+        deadline = time.monotonic() + TX_MAX_S + 2.0
+        while not stop.is_set() and time.monotonic() < deadline:
+            self._send({"op": "blast_rx", "stream": stream, **meter.snapshot()})
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(RX_REPORT_S):
+                    await stop.wait()
 
     async def _media_report(self, req: Any) -> None:
         stats = await receive_stats(self.pc, self.counters)
@@ -469,7 +751,8 @@ class Plan:
     idle_s: float = 1.6
     ping_interval_s: float = 0.02
     paced_interval_ms: float = 5.0
-    throughput_max_s: float = 2.0
+    throughput_max_s: float = 2.6
+    """Capacity budget per direction on a short path (plus 3 RTT, at most 4 s)."""
     throughput_min_s: float = 0.8
     window_s: float = 0.2
     loaded_ping_interval_s: float = 0.05
@@ -494,6 +777,8 @@ class ThroughputResult:
     windows_kbps: list[float]
     loaded_rtts_ms: list[float]
     duration_s: float
+    capped: bool = False
+    """True when a process (not the network) limited the rate: ``kbps`` is a lower bound."""
 
 
 @dataclass
@@ -526,14 +811,18 @@ class Measurer:
         self._rtts: list[tuple[float, float]] = []
         """(send time s, rtt ms) of answered pings."""
         self._ping_seq = 0
+        self._ping_tasks: set[asyncio.Task[None]] = set()
         self._meters: dict[int, JitterMeter] = {}
         self._replies: dict[Any, asyncio.Future[dict[str, Any]]] = {}
         self._rx: list[tuple[float, int]] = []
         self._req = 0
         self.down_bytes = 0
+        self._blast_reports: dict[int, list[dict[str, Any]]] = {}
+        self._blast_meters: dict[int, BlastMeter] = {}
         self.ctl.on("message", self._on_ctl)
         self.probe.on("message", self._on_probe)
         self.bulk.on("message", self._on_bulk)
+        self.probe.on("open", lambda: install_probe_tap(self.probe, self._on_raw_probe))
         for ch in (self.ctl, self.probe, self.bulk):
             ch.on("close", lambda: self.stop("the data channel closed"))
         pc.on("connectionstatechange", self._on_state)
@@ -563,6 +852,11 @@ class Measurer:
         if msg.get("op") == "rx":
             self._rx.append((float(msg["t_ms"]), int(msg["bytes"])))
             return
+        if msg.get("op") == "blast_rx":
+            reports = self._blast_reports.get(msg.get("stream"))  # type: ignore[arg-type]
+            if reports is not None:
+                reports.append({**msg, "local": time.monotonic()})
+            return
         fut = self._replies.pop(msg.get("req"), None)
         if fut is not None and not fut.done():
             fut.set_result(msg)
@@ -584,6 +878,21 @@ class Measurer:
         elif kind == KIND_PACED:
             self._meters.setdefault(stream, JitterMeter()).add(seq, ts, now_ms())
 
+    async def _on_raw_probe(self, data: bytes, arrived: float) -> None:
+        self._heard()
+        parsed = unpack(data)
+        if parsed is None:
+            return
+        kind, stream, seq, ts = parsed
+        if kind == KIND_PONG:
+            sent = self._pings.pop(seq, None)
+            if sent is not None:
+                rtt = arrived - sent
+                self._rtts.append((sent / 1000.0, rtt))
+                self.on_sample("rtt_ms", rtt, "ms")
+        elif kind == KIND_PACED:
+            self._meters.setdefault(stream, JitterMeter()).add(seq, ts, arrived)
+
     def _on_bulk(self, data: str | bytes) -> None:
         self._heard()
         self.down_bytes += len(data)
@@ -595,6 +904,7 @@ class Measurer:
         self.ctl.send(json.dumps(message))
 
     async def request(self, message: dict[str, Any], timeout_s: float = STALL_S) -> dict[str, Any]:
+        timeout_s = max(timeout_s, self.stall_s)
         self._req += 1
         req = self._req
         fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
@@ -630,7 +940,7 @@ class Measurer:
     async def _watch(self) -> None:
         while not self.stopped.done():
             silent = time.monotonic() - self.last_heard
-            if silent > STALL_S:
+            if silent > self.stall_s:
                 self.stop(f"nothing received for {silent:.1f} s")
                 break
             with contextlib.suppress(TimeoutError):
@@ -639,10 +949,22 @@ class Measurer:
 
     def ping(self) -> None:
         self._ping_seq += 1
-        t = now_ms()
-        self._pings[self._ping_seq] = t
-        if self.probe.readyState == "open":
+        if self.probe.readyState != "open":
+            return
+        if getattr(self.probe.transport, "_sessioncheck_probe_handlers", None) is None:
+            t = now_ms()
+            self._pings[self._ping_seq] = t
             self.probe.send(pack(KIND_PING, 0, self._ping_seq, t, PING_SIZE))
+            return
+        task = asyncio.ensure_future(self._raw_ping(self._ping_seq))
+        self._ping_tasks.add(task)
+        task.add_done_callback(self._ping_tasks.discard)
+
+    async def _raw_ping(self, seq: int) -> None:
+        t = now_ms()  # stamped right before the record leaves
+        self._pings[seq] = t
+        if not await send_raw_probe(self.probe, pack(KIND_PING, 0, seq, t, PING_SIZE)):
+            self.probe.send(pack(KIND_PING, 0, seq, t, PING_SIZE))
 
     async def _ping_loop(self, interval_s: float, until: asyncio.Event) -> None:
         while not until.is_set():
@@ -679,7 +1001,9 @@ class Measurer:
                     await asyncio.sleep(delay)
                 if self.probe.readyState != "open":
                     return
-                self.probe.send(pack(KIND_PACED, up_stream, seq, now_ms(), PACED_SIZE))
+                packet = pack(KIND_PACED, up_stream, seq, now_ms(), PACED_SIZE)
+                if not await send_raw_probe(self.probe, packet):
+                    self.probe.send(packet)
 
         try:
             await self.guard(paced_up())
@@ -710,8 +1034,164 @@ class Measurer:
         """Per-direction budget: longer on slow-to-ramp long paths, never above 4 s."""
         return min(4.0, self.plan.throughput_max_s + 3 * self._median_rtt_s())
 
+    @property
+    def stall_s(self) -> float:
+        """Silence that means the responder is gone: longer on long paths (a queue full of
+        a satellite link's data takes seconds to drain)."""
+        rtts = [r for _, r in self._rtts]
+        return STALL_S if not rtts else max(STALL_S, 3.0 * max(rtts) / 1000.0 + 1.0)
+
     async def upload(self) -> ThroughputResult:
-        """Saturate the upload; the responder reports bytes on its clock; ping meanwhile."""
+        """Upload capacity: we blast, the responder counts (see :class:`BlastSender`)."""
+        return await self.capacity("up")
+
+    async def download(self) -> ThroughputResult:
+        """Download capacity: the responder blasts at rates we set, we count."""
+        return await self.capacity("down")
+
+    async def capacity(self, direction: str) -> ThroughputResult:
+        """Ramp an unreliable paced blast until the link saturates, then hold it just above
+        the receive rate and measure what arrives; ping meanwhile (latency under load)."""
+        up = direction == "up"
+        stream = 3 if up else 4
+        snaps: list[dict[str, Any]] = []
+        stop = asyncio.Event()
+        max_s = self._max_s()
+        tasks: list[asyncio.Future[Any]] = []
+        sender: BlastSender | None = None
+        if up:
+            self._blast_reports[stream] = snaps
+            self.send({"op": "blast_rx_start", "stream": stream})
+            sender = BlastSender(self.probe, stream)
+            blast = sender
+
+            def set_rate(kbps: float) -> None:
+                blast.target_kbps = kbps
+
+            tasks.append(asyncio.ensure_future(sender.run(stop, max_s + 0.5)))
+        else:
+            meter = BlastMeter(channel=self.probe)
+            self._blast_meters[stream] = meter
+            install_blast_tap(self.probe, self._blast_meters)
+
+            async def sampler() -> None:
+                meter.snapshot()
+                while not stop.is_set():
+                    snaps.append({**meter.snapshot(), "local": time.monotonic()})
+                    await asyncio.sleep(RX_REPORT_S)
+
+            def set_rate(kbps: float) -> None:
+                self.send({"op": "blast_tx", "stream": stream, "kbps": round(kbps, 1),
+                           "max_s": round(max_s + 0.5, 2)})
+
+            tasks.append(asyncio.ensure_future(sampler()))
+        t0 = time.monotonic()
+        tasks.append(asyncio.ensure_future(self._ping_loop(self.plan.loaded_ping_interval_s, stop)))
+        try:
+            outcome = await self.guard(self._blast_control(set_rate, snaps, f"{direction}_kbps", max_s))
+        finally:
+            stop.set()
+            for t in tasks:
+                t.cancel()
+            if self.ctl.readyState == "open":
+                if up:
+                    self.send({"op": "blast_rx_stop"})
+                else:
+                    self.send({"op": "blast_tx", "stream": stream, "kbps": 0})
+            self._blast_reports.pop(stream, None)
+            self._blast_meters.pop(stream, None)
+        kbps, capped, windows, loaded_from = outcome
+        t_end = time.monotonic()
+        # pongs of pings sent into the full queue come back up to a queue later
+        loaded = self.rtts_since(loaded_from, t_end)
+        wait = min(1.5, max(0.2, 1.5 * max(loaded, default=0.0) / 1000.0))
+        await self.guard(asyncio.sleep(wait))
+        loaded = self.rtts_since(loaded_from, t_end)
+        return ThroughputResult(kbps=kbps, windows_kbps=[w.recv_kbps for w in windows],
+                                loaded_rtts_ms=loaded, duration_s=t_end - t0, capped=capped)
+
+    async def _blast_control(
+        self, set_rate: Callable[[float], None], snaps: list[dict[str, Any]], key: str, max_s: float
+    ) -> tuple[float, bool, list[BlastWindow], float]:
+        """Returns (kbps, capped, windows, local time from which pings saw the full queue)."""
+        rtt_s = self._median_rtt_s()
+        rate = BLAST_START_KBPS
+        set_rate(rate)
+        started = last_step = time.monotonic()
+        history: list[tuple[float, float]] = [(started, rate)]
+        hold_at: float | None = None
+        suspect = False
+        capped = False
+        windows: list[BlastWindow] = []
+        seen = 0
+        while time.monotonic() - started < max_s:
+            await asyncio.sleep(RX_REPORT_S / 2)
+            now = time.monotonic()
+            while seen + 2 < len(snaps):
+                # windows two reports wide (~200 ms): one report's handful of packets is noisy
+                w = blast_window(snaps[seen], snaps[seen + 2])
+                seen += 1
+                if w is None:
+                    continue
+                windows.append(w)
+                self.on_sample(key, w.recv_kbps, "kbps")
+                if hold_at is not None or w.send_kbps is None:
+                    continue
+                # what we asked for while these packets were sent (about a round trip ago)
+                asked = min(r for t, r in history if t >= now - rtt_s - 0.35 or t == history[-1][0])
+                if w.saturated and w.recv_kbps > 0:
+                    # stop growing at once (an overshoot costs both sides CPU); a second
+                    # saturated window in a row confirms it, a steady one was a glitch
+                    rate = min(rate, BLAST_MAX_KBPS, max(BLAST_OVERDRIVE * w.recv_kbps, BLAST_START_KBPS))
+                    set_rate(rate)
+                    if suspect:
+                        hold_at = now
+                    suspect = True
+                    last_step = now
+                    continue
+                suspect = False
+                if w.send_kbps < BLAST_SENDER_LAG * asked and len(windows) >= 2 and \
+                        windows[-2].send_kbps is not None and \
+                        windows[-2].send_kbps < BLAST_SENDER_LAG * asked:
+                    capped = True  # the sender cannot go faster: what arrives is a lower bound
+                    rate = min(rate, w.send_kbps * 1.2)
+                    hold_at = now
+                if hold_at is not None:
+                    set_rate(rate)
+            if hold_at is None:
+                if not suspect and now - last_step >= BLAST_STEP_S:
+                    if rate >= BLAST_MAX_KBPS:
+                        capped = True
+                        hold_at = now
+                    else:
+                        rate = min(BLAST_MAX_KBPS, rate * BLAST_GROWTH)
+                        set_rate(rate)
+                        history.append((now, rate))
+                        last_step = now
+                continue
+            measured = [s for s in snaps if s["local"] >= hold_at + rtt_s + 0.1]
+            if len(measured) >= 2 and measured[-1]["t_ms"] - measured[0]["t_ms"] >= BLAST_HOLD_S * 1000:
+                break
+        if hold_at is None:
+            # never saturated within the time: the best the sender managed is a lower bound
+            hold_at = time.monotonic()
+            capped = True
+        measured = [s for s in snaps if s["local"] >= hold_at + rtt_s + 0.1]
+        if len(measured) < 2:
+            measured = snaps[-max(2, min(len(snaps), 4)):]
+        if len(measured) < 2:
+            return 0.0, capped, windows, hold_at
+        a, b = measured[0], measured[-1]
+        kbps = blast_kbps(a, b)
+        hold_windows = [w for w in windows if w.t0_ms >= float(a["t_ms"])]
+        if any(w.cpu >= CPU_BOUND for w in hold_windows) and len(hold_windows) >= 2 and \
+                sum(w.cpu for w in hold_windows) / len(hold_windows) >= CPU_BOUND:
+            capped = True  # the receiving process was the bottleneck
+        return kbps, capped, windows, hold_at + min(0.3, rtt_s)
+
+    async def bulk_upload(self) -> ThroughputResult:
+        """Reliable-channel variant (aiortc's congestion control limits it): saturate the
+        upload; the responder reports bytes on its clock; ping meanwhile."""
         self._rx.clear()
         self.send({"op": "rx_start"})
         stop = asyncio.Event()
@@ -729,8 +1209,8 @@ class Measurer:
                 self.send({"op": "rx_stop"})
         return self._result(windows, t0)
 
-    async def download(self) -> ThroughputResult:
-        """The responder saturates the download; we count bytes; ping meanwhile."""
+    async def bulk_download(self) -> ThroughputResult:
+        """Reliable-channel variant: the responder saturates the download; we count bytes; ping meanwhile."""
         samples: list[tuple[float, int]] = []
         stop = asyncio.Event()
 
@@ -832,6 +1312,13 @@ VIDEO_BITRATE = 1_500_000
 """Video send rate for the media leg: a 720p call rate (aiortc's VP8 encoder caps at 1.5 Mbit/s)."""
 
 
+def _video_encoder(pc: RTCPeerConnection) -> Any:
+    for sender in pc.getSenders():
+        if sender.track is not None and sender.track.kind == "video":
+            return getattr(sender, "_RTCRtpSender__encoder", None)
+    return None
+
+
 def raise_video_bitrate(pc: RTCPeerConnection, bitrate: int = VIDEO_BITRATE) -> None:
     """Start the video encoder at a call bitrate instead of aiortc's cautious 500 kbit/s.
 
@@ -847,15 +1334,23 @@ def raise_video_bitrate(pc: RTCPeerConnection, bitrate: int = VIDEO_BITRATE) -> 
 
 
 async def run_media(
-    measurer: Measurer, gate: asyncio.Event, seconds: float
+    measurer: Measurer, gate: asyncio.Event, seconds: float, video_bitrate: int = VIDEO_BITRATE
 ) -> MediaResult:
-    """Open the media gate for ``seconds``, then read both sides' statistics."""
+    """Open the media gate for ``seconds``, then read both sides' statistics.
+
+    ``video_bitrate``: what the video encoder aims at; give it what fits the measured
+    upload (a leg that floods a slow link measures only its own queue)."""
     before = await send_stats(measurer.pc)
     gate.set()
     try:
-        await measurer.guard(asyncio.sleep(0.15))
-        raise_video_bitrate(measurer.pc)
-        await measurer.guard(asyncio.sleep(max(0.0, seconds - 0.15)))
+        # the encoder exists after the first frame: set its rate as soon as it does
+        started = time.monotonic()
+        while time.monotonic() - started < 0.3:
+            await measurer.guard(asyncio.sleep(0.01))
+            if _video_encoder(measurer.pc) is not None:
+                break
+        raise_video_bitrate(measurer.pc, video_bitrate)
+        await measurer.guard(asyncio.sleep(max(0.0, seconds - (time.monotonic() - started))))
     finally:
         gate.clear()
     await asyncio.sleep(0.2)  # let the last packets land before the receiver counts

@@ -52,6 +52,10 @@ class ServerConfig:
     """A test is ended after this long, whatever the client does."""
     max_message_bytes: int = 64 * 1024
     """Largest signalling message accepted (an SDP offer is a few kB)."""
+    max_rooms: int = 100
+    """Peer-test rooms that may wait for a client at once (see :mod:`.rooms`)."""
+    room_ttl_s: float = 900.0
+    """A peer-test code expires after this long when nobody joined (15 minutes)."""
 
 
 @dataclass
@@ -232,6 +236,7 @@ async def _refuse(ws: web.WebSocketResponse, code: str, message: str, **extra: A
 
 
 REFLECTOR_KEY: web.AppKey[Reflector] = web.AppKey("reflector", Reflector)
+ROOMS_KEY: web.AppKey[Any] = web.AppKey("rooms")
 
 
 def make_app(config: ServerConfig) -> web.Application:
@@ -241,6 +246,12 @@ def make_app(config: ServerConfig) -> web.Application:
     app.router.add_get("/ws", reflector.handle_ws)
     app.router.add_get("/health", reflector.handle_health)
     app.router.add_get("/", reflector.handle_index)
+    # peer test rooms (issue 6): signalling between a therapist and a client
+    from .rooms import Rooms
+
+    rooms = Rooms(config)
+    app[ROOMS_KEY] = rooms
+    app.router.add_get("/room", rooms.handle_ws)
     return app
 
 

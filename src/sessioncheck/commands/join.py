@@ -1,0 +1,36 @@
+"""``sessioncheck join CODE``: the client joins the therapist's peer test."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from ..cli import UsageError
+from .host import add_common, run_peer, settings_for
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "join",
+        help="client: join the connection test your therapist started, with their code",
+        description=(
+            "Join your therapist's connection test with the code they read to you (any case, "
+            "dashes optional). Both computers then test the connection between them; you get "
+            "the same report as your therapist, worded for you."
+        ),
+    )
+    p.add_argument("code", metavar="CODE", help="the code your therapist gave you, e.g. 4KQ-7PZ-M2X")
+    add_common(p)
+    p.set_defaults(func=run_join)
+
+
+def run_join(args: argparse.Namespace) -> int:
+    from ..peer.codes import BadCode
+    from ..peer.session import join
+
+    settings = settings_for(args)
+    try:
+        test = join(args.code, settings, settings.server)
+    except BadCode as e:
+        raise UsageError(str(e)) from None
+    return run_peer(args, test, settings)

@@ -1,0 +1,69 @@
+"""The peer test across a kernel-shaped lab link: the shaped side is the one blamed.
+
+The therapist (and `serve`) sit in the lab's server namespace, the client in the client
+namespace; the router limits the client's upload. Needs root (or user namespaces) and the
+lab's tools; skips with the reason otherwise (CI turns that into a failure).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sessioncheck.lab import Lab, lab_available
+from sessioncheck.lab.runner import start_serve
+from sessioncheck.lab.shaping import Direction, Impairment, apply
+
+from .helpers import Proc, sessioncheck
+
+CLIENT_UP_KBIT = 1000.0
+
+
+@pytest.fixture
+def lab() -> Iterator[Lab]:
+    why = lab_available()
+    if why is not None:
+        pytest.skip(f"network lab unavailable: {why}")
+    with Lab() as built:
+        yield built
+
+
+def test_clients_limited_upload_is_blamed_on_the_client(lab: Lab, tmp_path: Path) -> None:
+    apply(lab, Impairment(up=Direction(rate_kbit=CLIENT_UP_KBIT)))
+    url = start_serve(lab)
+    procs: list[Proc] = []
+    try:
+        (tmp_path / "therapist").mkdir()
+        (tmp_path / "client").mkdir()
+        host = Proc(sessioncheck("host", "--server", url), tmp_path / "therapist",
+                    prefix=lab.exec_argv(lab.ns.server, []))
+        procs.append(host)
+        code = host.wait_for("CODE ", 20).split()[1]
+        join = Proc(sessioncheck("join", code, "--server", url), tmp_path / "client",
+                    prefix=lab.exec_argv(lab.ns.client, []))
+        procs.append(join)
+        _, out_join, err_join = join.finish(45)
+        _, out_host, err_host = host.finish(15)
+    finally:
+        for p in procs:
+            p.kill()
+    reports = {role: json.loads(next((tmp_path / role).glob("sessioncheck-peer-*.json")).read_text())
+               for role in ("therapist", "client")}
+    assert reports["therapist"] == reports["client"], (err_host, err_join)
+    report = reports["therapist"]
+    v = {m["key"]: m["value"] for m in report["results"][0]["measurements"]}
+    codes = {f["code"] for f in report["results"][0]["findings"]}
+    assert v["peer.outcome"] == "ok", (err_host, err_join)
+    client_up, therapist_up = float(v["peer.client.up_kbps"]), float(v["peer.therapist.up_kbps"])
+    # the upload the kernel allows, measured over the data channel (990 kbit/s seen for 1000)
+    assert 0.8 * CLIENT_UP_KBIT < client_up < 1.1 * CLIENT_UP_KBIT, client_up
+    assert therapist_up > 3 * CLIENT_UP_KBIT, therapist_up
+    assert "peer.client_upload_low" in codes
+    assert "peer.therapist_upload_low" not in codes
+    # the real lab addresses are routed host candidates: a direct path
+    assert v["peer.client.candidate_type"] == "host"
+    assert "The client's upload is the bottleneck" in out_host
+    assert "Your upload is the bottleneck" in out_join
