@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from support.coturn import coturn, coturn_factory  # noqa: F401  (fixtures: a real coturn)
-from support.pulse import pulse  # noqa: F401  (fixture: a real PulseAudio)
 from support.media_clips import audio_clips  # noqa: F401  (fixture: espeak-ng/sox clips)
+from support.pulse import pulse  # noqa: F401  (fixture: a real PulseAudio)
 
 NO_SKIP = os.environ.get("SESSIONCHECK_NO_SKIP") == "1"
 

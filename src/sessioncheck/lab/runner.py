@@ -166,6 +166,7 @@ def start_serve(lab: Lab, port: int = SERVE_PORT, extra: Sequence[str] = ()) -> 
 def _check_argv(scenario: Scenario, values: Mapping[str, str], base: Sequence[str]) -> list[str]:
     argv = [sys.executable, "-m", "sessioncheck", "check", "--format", "json", "--quiet",
             "--probes", ",".join(scenario.probes), *base]
+    values = {**values, "scenario_dir": str(scenario.path.parent.resolve())}
     argv += [a.format_map(values) for a in scenario.args]
     return argv
 

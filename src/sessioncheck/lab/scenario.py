@@ -28,7 +28,8 @@ The format (see DESIGN.md, ``probes/``)::
 
 Unknown keys are errors (a typo must not silently test less). Placeholders in ``args``:
 ``{server_ip}``, ``{server_url}``, ``{ice_servers_file}``, ``{ca_file}``, ``{turn_tcp_url}``,
-``{turn_tls_url}``, ``{turn_username}``, ``{turn_credential}``.
+``{turn_tls_url}``, ``{turn_username}``, ``{turn_credential}``, and ``{scenario_dir}`` (the
+folder holding the scenario file, for media files that ship beside it).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ NETWORK_KEYS = {
 EXPECT_KEYS = {"measurements", "findings", "absent", "verdict"}
 VERDICTS = ("video", "audio_only", "phone")
 PLACEHOLDERS = ("server_ip", "server_url", "ice_servers_file", "ca_file", "turn_tcp_url",
-                "turn_tls_url", "turn_username", "turn_credential")
+                "turn_tls_url", "turn_username", "turn_credential", "scenario_dir")
 DEFAULT_TIMEOUT_S = 120.0
 PROBE_PACED_INTERVAL_MS = 5.0
 """Spacing of the path probe's paced packets (``rtc.protocols.Plan.paced_interval_ms``)."""

@@ -19,8 +19,11 @@ PROBES: dict[str, str] = {
 }
 """Probe id → ``module:Class``."""
 
-DEFAULT_PLAN: tuple[str, ...] = ("system", "ice", "loopback", "path")
-"""What ``sessioncheck check`` runs when no ``--probes`` is given."""
+DEFAULT_PLAN: tuple[str, ...] = (
+    "system", "ice", "camera", "microphone", "speaker", "loopback", "path", "media_loop"
+)
+"""What ``sessioncheck check`` runs when no ``--probes`` is given. Order of running follows
+each probe's ``after``: devices first, then the CPU-sensitive network measurements."""
 
 
 class UnknownProbeError(ValueError):

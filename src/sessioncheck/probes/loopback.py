@@ -51,6 +51,8 @@ class LoopbackProbe(Probe):
     id: ClassVar[str] = "loopback"
     title: ClassVar[str] = "Video calling on this computer"
     timeout_s: ClassVar[float] = 12.0
+    after: ClassVar[tuple[str, ...]] = ("camera", "speaker")
+    """Measures the processor too: wait for the device tests' analysis to finish."""
 
     async def run(self, ctx: ProbeContext) -> None:
         from aioice.ice import get_host_addresses

@@ -1,0 +1,77 @@
+"""The speaker probe through a real PulseAudio: the sweep played on the virtual speaker is
+found (or not) in the speaker's monitor, which stands in for a microphone in the room."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from sessioncheck.model import Status
+from sessioncheck.probes.speaker import SpeakerProbe
+from sessioncheck.runner import Runner
+from sessioncheck.settings import Settings
+from support.device_scenarios import explain, run_device_scenario, scenario_files
+from support.pulse import Pulse
+
+
+@pytest.fixture
+def speaker(pulse: Pulse) -> Iterator[Pulse]:
+    """The virtual speaker at full volume, unmuted, afterwards too."""
+    pulse.set_speaker_volume(100)
+    pulse.mute_speaker(False)
+    yield pulse
+    pulse.set_speaker_volume(100)
+    pulse.mute_speaker(False)
+
+
+@pytest.mark.parametrize("path", scenario_files("speaker"), ids=lambda p: p.stem)
+async def test_scenario(speaker: Pulse, path: Path) -> None:
+    outcome = await run_device_scenario(path)
+    assert outcome.passed, explain(outcome)
+
+
+async def run(speaker: str | None, microphone: str | None) -> tuple[dict[str, object], list[str], Status]:
+    report = await Runner([SpeakerProbe()], Settings(speaker=speaker, microphone=microphone)).run()
+    r = report.results[0]
+    assert r.error is None, r.error
+    return {m.key: m.value for m in r.measurements}, [f.code for f in r.findings], r.status
+
+
+async def test_full_volume_loop_is_heard_as_strong_echo(speaker: Pulse) -> None:
+    values, codes, _ = await run(speaker.speaker, speaker.monitor)
+    assert values["speaker.heard"] is True
+    assert float(values["speaker.echo_db"]) == pytest.approx(0.0, abs=1.0)  # type: ignore[arg-type]
+    assert abs(float(values["speaker.loop_delay_ms"])) < 200  # type: ignore[arg-type]
+    assert codes == ["speaker.echo_strong"]
+
+
+async def test_quiet_speaker_is_heard_without_echo(speaker: Pulse) -> None:
+    speaker.set_speaker_volume(30)  # PulseAudio volume is cubic: 30 % ≈ -31 dB
+    values, codes, _ = await run(speaker.speaker, speaker.monitor)
+    assert values["speaker.heard"] is True
+    assert float(values["speaker.echo_db"]) == pytest.approx(60 * math.log10(0.3), abs=2.0)  # type: ignore[arg-type]
+    assert codes == []
+
+
+async def test_muted_speaker_is_not_heard(speaker: Pulse) -> None:
+    speaker.mute_speaker(True)
+    values, codes, status = await run(speaker.speaker, speaker.monitor)
+    assert values["speaker.outcome"] == "not_heard"
+    assert codes == ["speaker.no_sound_heard"]
+    assert status is Status.WARN
+
+
+async def test_the_room_microphone_does_not_hear_the_speaker(speaker: Pulse) -> None:
+    """``vmic`` is fed from another sink: like headphones, nothing comes back."""
+    values, codes, _ = await run(speaker.speaker, speaker.microphone)
+    assert values["speaker.outcome"] == "not_heard"
+    assert codes == ["speaker.no_sound_heard"]
+
+
+async def test_unknown_microphone_leaves_the_speaker_unverified(speaker: Pulse) -> None:
+    values, codes, _ = await run(speaker.speaker, "no-such-microphone")
+    assert values["speaker.outcome"] == "unverified"
+    assert codes == ["speaker.unverified"]
