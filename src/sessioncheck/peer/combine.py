@@ -7,7 +7,8 @@ Everything is in one result with probe id ``peer``. Keys:
   refusal: ``bad_code``, ``expired``, ``used``, ``rate_limited``, ``auth_failed``, ``busy``,
   ``server_unreachable``, ``bad_url``, ``protocol_error``), ``peer.detail``.
 * Per side, ``<side>`` being ``therapist`` or ``client``:
-  ``peer.<side>.reported`` (did that side's measurements arrive), and what that side
+  ``peer.<side>.reported`` (did that side's measurements arrive), ``peer.<side>.kind``
+  (only for a web browser peer: ``browser``; see :mod:`.browser`), and what that side
   measured as the *sender* of its direction — ``up_kbps`` is what it can send to the other,
   ``loss_up_pct``/``jitter_up_ms`` what happened to its packets on the way,
   ``media.video_loss_pct`` how its video arrived on the other side — plus the shared path as
@@ -45,6 +46,8 @@ class SideData:
     host: dict[str, Value] = field(default_factory=dict)
     duration_s: float = 0.0
     reported: bool = False
+    kind: str | None = None
+    """What that side ran: None for sessioncheck, ``"browser"`` for the page ``serve`` hosts."""
 
 
 def measurements_to_wire(ms: Iterable[Measurement]) -> list[dict[str, object]]:
@@ -93,6 +96,8 @@ def combined_result(
         if side is None:
             continue
         put(Measurement(f"peer.{role}.reported", side.reported))
+        if side.kind is not None:
+            put(Measurement(f"peer.{role}.kind", side.kind))
         for m in side.measurements:
             put(m)
         for m in side.system:

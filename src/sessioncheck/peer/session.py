@@ -341,6 +341,7 @@ class PeerTest:
 
         from ..rtc.peer import PeerConnectError, make_peer, selected_pair, wait_connected, wait_open
         from ..rtc.protocols import Measurer, Responder, ResponderStopped, make_media_sources
+        from .browser import BROWSER, OFFER_KIND_FIELD, ChannelMeasurer
 
         plan = self.plan
         pc = self._pc = make_peer(ice)
@@ -364,13 +365,16 @@ class PeerTest:
 
             pc.on("datachannel", on_channel)
             offer = await room.receive("offer", plan.connect_timeout_s)
+            if offer.get(OFFER_KIND_FIELD) == BROWSER:  # the page ``serve`` hosts at /join
+                self._sides[CLIENT].kind = BROWSER
             try:
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=str(offer.get("sdp")), type="offer"))
             except Exception as e:
                 raise TestEnded("protocol_error", f"the client's offer could not be used: {e}") from None
             pc.addTrack(audio)
             pc.addTrack(video)
-            measurer = Measurer(pc, plan.measure, prefix=PREFIX[self.role], on_sample=self.sample)
+            kind = ChannelMeasurer if self._sides[CLIENT].kind == BROWSER else Measurer
+            measurer = kind(pc, plan.measure, prefix=PREFIX[self.role], on_sample=self.sample)
             await pc.setLocalDescription(await pc.createAnswer())
             await room.send({"type": "answer", "sdp": pc.localDescription.sdp})
         room.ended.add_done_callback(lambda f: measurer.stop(f.result().detail))
@@ -422,7 +426,11 @@ class PeerTest:
         facts_task.add_done_callback(lambda t: None if t.cancelled() else self._take_facts(t.result()))
         timeout = self.plan.phase_timeout_s
         if self.role == THERAPIST:
-            sync.send({"op": "go", "phase": "idle"})
+            p = m.plan  # the timing, for a peer (a browser) that has no plan of its own
+            sync.send({"op": "go", "phase": "idle", "plan": {
+                "ping_interval_s": p.ping_interval_s, "throughput_max_s": p.throughput_max_s,
+                "throughput_min_s": p.throughput_min_s, "window_s": p.window_s,
+                "loaded_ping_interval_s": p.loaded_ping_interval_s, "media_s": p.media_s}})
             await self._idle(m)
             sync.send({"op": "done", "phase": "idle"})
             # the client's upload first, on a quiet path (it is usually the slow one)
@@ -459,11 +467,24 @@ class PeerTest:
         other.reported = True
         if isinstance(msg.get("duration_s"), int | float):
             other.duration_s = float(msg["duration_s"])
+        if other.kind == "browser":  # a page has no catalogue: send it its own wording
+            sync.send({"op": "verdict", **self._wording_for_browser()})
         sync.send({"op": "got"})
         # both copies are complete once each side has the other's results; a lost "got" is harmless
         with contextlib.suppress(Exception):
             await asyncio.wait_for(sync.next("got"), 2.0)
         self.progress(1.0, "done")
+
+    def _wording_for_browser(self) -> dict[str, str]:
+        """The combined report as the client's copy would show it (redacted, client's words)."""
+        from ..model import Audience
+        from ..report import redact_report, render_text
+
+        result = combined_result(self.test_id, self._sides, self.outcome, self.detail,
+                                 self.settings.thresholds)
+        created = self._created or datetime.now(UTC).isoformat(timespec="seconds")
+        report = redact_report(combined_report(result, self._sides, created))
+        return {"verdict": report.verdict.value, "text": render_text(report, Audience.CLIENT)}
 
     # --- phases -------------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -195,6 +196,7 @@ class Reflector:
         return web.Response(
             text="sessioncheck check server. Run: sessioncheck check --server "
             f"ws://{request.host}/ws\n"
+            f"Peer test from a web browser (the client's side): http://{request.host}/join\n"
         )
 
 
@@ -252,7 +254,32 @@ def make_app(config: ServerConfig) -> web.Application:
     rooms = Rooms(config)
     app[ROOMS_KEY] = rooms
     app.router.add_get("/room", rooms.handle_ws)
+    # the client's side of a peer test in a web browser: /join?code=4KQ-7PZ-M2X
+    app.router.add_get("/join", handle_join_page)
+    app.router.add_static("/static/", STATIC_DIR, show_index=False, follow_symlinks=False)
     return app
+
+
+STATIC_DIR = Path(__file__).parent / "static"
+"""The browser page for the client's side of a peer test (package data)."""
+
+
+PHRASES_SLOT = "/*PHRASES*/{}"
+"""Where ``join.html`` takes the catalogue's ``browser.*`` wording."""
+
+
+async def handle_join_page(request: web.Request) -> web.Response:
+    from ..advice.catalogue import PHRASES
+
+    try:
+        page = (STATIC_DIR / "join.html").read_text(encoding="utf-8")
+    except OSError:
+        return web.Response(status=500, text="this installation of sessioncheck lacks its web page\n")
+    phrases = {k: v for k, v in PHRASES.items() if k.startswith("browser.")}
+    # "</" never appears inside the inline script: escaped as JSON's "<\/"
+    data = json.dumps(phrases, ensure_ascii=True).replace("</", "<\\/")
+    return web.Response(text=page.replace(PHRASES_SLOT, data, 1), content_type="text/html",
+                        headers={"Cache-Control": "no-store"})
 
 
 class RunningServer:
