@@ -180,7 +180,8 @@ async def test_quit_mid_check_can_save_what_we_have(private_home: Path) -> None:
 
 
 async def test_keep_checking_after_quit_dialog_shows_results_that_arrived() -> None:
-    factory = scripted_factory([system_ok(), ice_ok(), loopback_ok()], delay_s=0.05)
+    # Slow enough that the run is still going when "q" arrives, even on a loaded machine.
+    factory = scripted_factory([system_ok(), ice_ok(), loopback_ok()], delay_s=0.3)
     app = SessionCheckApp(plan=PLAN, run_factory=factory, feeds=DeviceFeeds())
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("k")

@@ -45,6 +45,9 @@ if TYPE_CHECKING:
 
 LAVFI_PREFIX = "lavfi:"
 STALL_SECONDS = 2.5
+LOOP_MARGIN_S = 0.8
+"""Extra recording after the sweep should have ended: sound servers buffer more than the
+stream's reported latency, more so on a busy machine."""
 """A live source that delivers nothing for this long has stopped (unplugged)."""
 BLOCK_SECONDS = 0.02
 """Microphone blocks: 20 ms."""
@@ -574,6 +577,13 @@ def play_and_record(
                                   latency="high", callback=out_cb)
             streams.append(out)
             inp.start()
+            # Start playing only once the recording really runs: a busy machine (or an idle
+            # PulseAudio sink) can delay the first input callback past the lead-in, and the
+            # sweep would then be half missed.
+            first_deadline = time.monotonic() + STALL_SECONDS
+            while not recorded and time.monotonic() < first_deadline:
+                time.sleep(0.005)
+            already = sum(b.size for b in recorded)
             out.start()
         except sd.PortAudioError as e:
             kind = _portaudio_kind(e)
@@ -581,7 +591,7 @@ def play_and_record(
                               sound_holders() if kind == "busy" else ()) from None
         # the output callback runs ahead of the sound (it fills buffers); wait for the
         # recording to cover the whole signal plus the output latency instead
-        want = total + int((float(out.latency) + 0.1) * rate)
+        want = already + total + int((float(out.latency) + LOOP_MARGIN_S) * rate)
         deadline = time.monotonic() + want / rate + STALL_SECONDS
         while sum(b.size for b in recorded) < want:
             if time.monotonic() > deadline:

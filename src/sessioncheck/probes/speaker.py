@@ -11,7 +11,8 @@ Measurement keys (all ``speaker.``):
   ``busy``, ``permission``, ``unplugged``, ``invalid``; ``detail``, ``holders``, ``os``
 * ``device``, ``microphone``: the devices used
 * ``heard`` (bool), ``echo_db`` (level of the sweep in the recording vs what was played),
-  ``loop_delay_ms`` (speaker → microphone, by the audio system's stream clocks),
+  ``loop_delay_ms`` (speaker → microphone, by the audio system's stream clocks; null with
+  ``loop_delay_note`` when those clocks give an impossible negative delay),
   ``clarity`` (correlation peak over its median: how sure the match is),
   ``background_dbfs`` (microphone level before the sweep)
 """
@@ -27,8 +28,13 @@ from typing import ClassVar
 from .base import Probe, ProbeContext
 
 SAMPLE_RATE = 48000
-LEAD_SECONDS = 0.3
+LEAD_SECONDS = 0.5
 TAIL_SECONDS = 0.7
+ATTEMPTS = 3
+"""Sound servers sometimes start delivering a recording late (PulseAudio through ALSA drops
+the first fraction of a second now and then): when the sweep starts at the very beginning of
+the recording, part of it was missed and its level would read far too low, so play again."""
+TRUNCATED_S = 0.1
 
 
 @dataclass
@@ -68,15 +74,18 @@ def run_loop(speaker: str | None, microphone: str | None) -> Loop:
         return Loop("unverified", f"no microphone could listen: {e.detail}", device=device,
                     microphone=e.device)
     reference = chirp(SAMPLE_RATE)
-    try:
-        rec = play_and_record(reference, SAMPLE_RATE, speaker, microphone,
-                              lead_s=LEAD_SECONDS, tail_s=TAIL_SECONDS)
-    except DeviceError as e:
-        if e.device == str(in_info["name"]) and e.device != device:
-            return Loop("unverified", f"the microphone failed: {e.detail}", device=device,
-                        microphone=e.device)
-        return Loop(e.kind, e.detail, e.holders, device, str(in_info["name"]))
-    match = find_chirp(rec.recording, reference)
+    for _attempt in range(ATTEMPTS):
+        try:
+            rec = play_and_record(reference, SAMPLE_RATE, speaker, microphone,
+                                  lead_s=LEAD_SECONDS, tail_s=TAIL_SECONDS)
+        except DeviceError as e:
+            if e.device == str(in_info["name"]) and e.device != device:
+                return Loop("unverified", f"the microphone failed: {e.detail}", device=device,
+                            microphone=e.device)
+            return Loop(e.kind, e.detail, e.holders, device, str(in_info["name"]))
+        match = find_chirp(rec.recording, reference)
+        if not (match.found and match.offset_samples < TRUNCATED_S * SAMPLE_RATE):
+            break  # the whole sweep (or nothing) was recorded: a trustworthy answer
     lead = rec.recording[: int(LEAD_SECONDS * 0.8 * SAMPLE_RATE)]
     background = block_level(lead).rms_dbfs if lead.size else None
     delay = None
@@ -110,8 +119,13 @@ class SpeakerProbe(Probe):
         if loop.echo_db is not None:
             ctx.record("speaker.echo_db", loop.echo_db, "dB")
             ctx.sample("echo_db", loop.echo_db, "dB")
-        if loop.delay_ms is not None:
+        if loop.delay_ms is not None and loop.delay_ms >= 0:
             ctx.record("speaker.loop_delay_ms", loop.delay_ms, "ms")
+        elif loop.delay_ms is not None:
+            # Some audio layers (ALSA's PulseAudio plugin) report stream clocks without their own
+            # buffering, which gives an impossible negative delay: say so rather than store it.
+            ctx.record("speaker.loop_delay_ms", None, "ms")
+            ctx.record("speaker.loop_delay_note", "the audio system's clocks gave no usable delay")
         if loop.clarity is not None:
             ctx.record("speaker.clarity", round(loop.clarity, 1))
         if loop.background_dbfs is not None:
