@@ -375,3 +375,19 @@ async def test_buttons_work_with_the_keyboard_alone() -> None:
         await pilot.press("tab", "enter")  # "Skip camera and sound"
         await until(pilot, lambda: isinstance(app.screen, ResultsScreen))
         assert isinstance(app.focused, Button) and app.focused.id == "save"
+
+
+async def test_skipping_camera_and_sound_leaves_the_device_tests_out() -> None:
+    asked: list[tuple[str, ...]] = []
+    inner = scripted_factory([system_ok(), ice_ok(), loopback_ok()])
+
+    def factory(ids: tuple[str, ...]):  # type: ignore[no-untyped-def]
+        asked.append(ids)
+        return inner(ids)
+
+    plan = ("system", "camera", "microphone", "speaker", "ice", "loopback")
+    app = SessionCheckApp(plan=plan, run_factory=factory, feeds=DeviceFeeds())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("k")
+        await until(pilot, lambda: isinstance(app.screen, ResultsScreen))
+    assert asked == [("system", "ice", "loopback")]

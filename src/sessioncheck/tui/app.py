@@ -61,6 +61,8 @@ HIGH_CONTRAST = Theme(
 """Black background, pure white text, saturated accents."""
 
 DEFAULT_THEME = "textual-dark"
+DEVICE_PROBES = ("camera", "microphone", "speaker")
+"""Probes left out when the user skips the camera and sound step."""
 
 VERDICT_EXIT = {Verdict.VIDEO: ExitCode.VIDEO, Verdict.AUDIO_ONLY: ExitCode.AUDIO_ONLY,
                 Verdict.PHONE: ExitCode.PHONE}
@@ -223,6 +225,14 @@ class SessionCheckApp(App[int]):
             return
         self._rerun_base = None
         self._start(self.plan)
+
+    def action_skip_devices(self) -> None:
+        """Skip the camera, microphone and speaker: run the rest of the plan."""
+        if self.running or self.opened_report:
+            return
+        self._rerun_base = None
+        rest = tuple(p for p in self.plan if p not in DEVICE_PROBES)
+        self._start(rest or self.plan)
 
     def action_rerun(self, probe: str) -> None:
         if self.running or self.report is None or self.opened_report:

@@ -40,7 +40,7 @@ class FeedBroke(Message):
 class DevicesScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "app.start_check", P("tui.key.next")),
-        Binding("k", "app.start_check", P("tui.key.skip")),
+        Binding("k", "app.skip_devices", P("tui.key.skip")),
         Binding("t", "play_tone", P("tui.key.tone")),
     ]
 
@@ -145,8 +145,10 @@ class DevicesScreen(Screen[None]):
 
     async def on_button_pressed(self, event: Button.Pressed) -> None:
         bid = event.button.id
-        if bid in ("next", "skip"):
+        if bid == "next":
             await self.app.run_action("start_check")
+        elif bid == "skip":
+            await self.app.run_action("skip_devices")
         elif bid == "tone":
             await self.run_action("play_tone")
         elif bid in ("heard-yes", "heard-no"):

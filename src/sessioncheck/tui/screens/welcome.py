@@ -21,7 +21,7 @@ P = catalogue.phrase
 class WelcomeScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "app.start_devices", P("tui.key.start")),
-        Binding("k", "app.start_check", P("tui.key.skip")),
+        Binding("k", "app.skip_devices", P("tui.key.skip")),
     ]
 
     def __init__(self, plan: Sequence[str]) -> None:
@@ -54,7 +54,7 @@ class WelcomeScreen(Screen[None]):
         if event.button.id == "start":
             await self.app.run_action("start_devices")
         elif event.button.id == "skip":
-            await self.app.run_action("start_check")
+            await self.app.run_action("skip_devices")
 
     def show_duration(self, seconds: int) -> None:
         """Fill in the time estimate once the probes' time limits are known."""
