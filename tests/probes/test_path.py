@@ -11,12 +11,12 @@ import time
 import pytest
 
 from sessioncheck.events import Sample
-from sessioncheck.model import Status
+from sessioncheck.model import Measurement, ProbeResult, Status
 from sessioncheck.probes import PROBES, load_probe
-from sessioncheck.probes.path import PathProbe
+from sessioncheck.probes.path import PathProbe, _first_turn_url, ice_attempts
 from sessioncheck.rtc.protocols import Plan
 from sessioncheck.runner import Runner
-from sessioncheck.settings import Settings
+from sessioncheck.settings import IceServer, Settings
 
 TOKEN = "probe-token"
 
@@ -123,3 +123,61 @@ async def test_refusals_are_findings_not_tracebacks(
     assert result.measurement("path.outcome").value == outcome  # type: ignore[union-attr]
     assert [f.code for f in result.findings] == [code]
     assert time.monotonic() - started < 6
+
+
+# --- which TURN URL goes first (pure) ------------------------------------------------------------
+
+
+STUN = "stun:turn.example:3478"
+TURN_UDP = "turn:turn.example:3478"
+TURN_TCP = "turn:turn.example:3478?transport=tcp"
+TURN_TLS = "turns:turn.example:5349"
+
+
+def _servers() -> list[IceServer]:
+    # deliberately listed TLS first: the order to try is by transport, not by listing
+    return [IceServer(urls=(STUN,)),
+            IceServer(urls=(TURN_TLS, TURN_TCP, TURN_UDP), username="u", credential="p")]
+
+
+def _ice(ok: dict[str, bool]) -> ProbeResult:
+    ms: list[Measurement] = [Measurement("ice.check0.url", STUN), Measurement("ice.check0.kind", "stun"),
+                             Measurement("ice.check0.outcome", "ok")]
+    for i, (url, good) in enumerate(ok.items(), start=1):
+        ms += [Measurement(f"ice.check{i}.url", url), Measurement(f"ice.check{i}.kind", "turn"),
+               Measurement(f"ice.check{i}.outcome", "ok" if good else "timeout")]
+    return ProbeResult(probe="ice", status=Status.PASS, duration_s=1.0, measurements=tuple(ms))
+
+
+def _urls(attempt: list[IceServer]) -> list[str]:
+    return [u for s in attempt for u in s.urls]
+
+
+def test_ice_attempts_without_turn_is_one_attempt_unchanged() -> None:
+    servers = [IceServer(urls=(STUN,))]
+    assert ice_attempts(servers, None) == [servers]
+
+
+def test_ice_attempts_without_the_ice_probe_tries_udp_then_tcp_then_tls() -> None:
+    attempts = ice_attempts(_servers(), None)
+    assert [_first_turn_url(a) for a in attempts] == [TURN_UDP, TURN_TCP, TURN_TLS]
+    for a in attempts:
+        assert STUN in _urls(a)  # STUN stays in every attempt
+        assert sorted(_urls(a)) == sorted([STUN, TURN_UDP, TURN_TCP, TURN_TLS])
+        turn = [s for s in a if s.urls[0].startswith("turn")]
+        assert all(s.username == "u" and s.credential == "p" for s in turn)
+
+
+def test_ice_attempts_put_the_url_that_worked_first_and_only_once() -> None:
+    # UDP blocked: the ice probe found only the TCP and TLS relays working
+    attempts = ice_attempts(_servers(), _ice({TURN_UDP: False, TURN_TCP: True, TURN_TLS: True}))
+    assert len(attempts) == 1
+    assert _first_turn_url(attempts[0]) == TURN_TCP
+    # everything working: UDP first
+    attempts = ice_attempts(_servers(), _ice({TURN_UDP: True, TURN_TCP: True, TURN_TLS: True}))
+    assert len(attempts) == 1 and _first_turn_url(attempts[0]) == TURN_UDP
+
+
+def test_ice_attempts_fall_back_to_all_when_no_turn_url_worked() -> None:
+    attempts = ice_attempts(_servers(), _ice({TURN_UDP: False, TURN_TCP: False, TURN_TLS: False}))
+    assert [_first_turn_url(a) for a in attempts] == [TURN_UDP, TURN_TCP, TURN_TLS]

@@ -75,9 +75,10 @@ def test_good_path_gives_only_the_summary() -> None:
         ({"path.loaded_rtt_down_ms": 300.0, "path.loaded_rtt_delta_ms": 280.0},
          "network.bufferbloat", Severity.WARN, Impact.NONE, "download"),
         ({"path.candidate_type": "relay", "path.transport": "udp"},
-         "network.relay_used", Severity.INFO, Impact.NONE, "longer route"),
+         "network.relay_used", Severity.INFO, Impact.NONE, "connected through a detour"),
         ({"path.candidate_type": "relay", "path.transport": "tcp"},
-         "network.udp_blocked", Severity.WARN, Impact.NONE, "slower route"),
+         "network.udp_blocked", Severity.WARN, Impact.NONE,
+         "connected through a detour because your network blocks direct connections"),
     ],
 )
 def test_levels(overrides: dict[str, Value], code: str | None, severity: Severity | None,
@@ -94,6 +95,17 @@ def test_levels(overrides: dict[str, Value], code: str | None, severity: Severit
     assert client_words is not None
     assert client_words in client.title + " " + client.text
     assert f.evidence  # every finding carries its evidence
+
+
+def test_bufferbloat_not_judged_where_the_probe_says_why() -> None:
+    """Through a TCP relay the saturating test fills TCP's buffers: +387 ms measured in the
+    lab's UDP-blocked scenario on a link with a shallow queue. The probe records why."""
+    tcp_relay = {"path.candidate_type": "relay", "path.transport": "tcp",
+                 "path.loaded_rtt_up_ms": 408.0, "path.loaded_rtt_delta_ms": 387.0}
+    assert "network.bufferbloat" in run(tcp_relay)
+    found = run({**tcp_relay, "path.loaded_rtt_not_judged": "relayed over TCP"})
+    assert "network.bufferbloat" not in found
+    assert "network.udp_blocked" in found
 
 
 def test_congested_wifi_scenario() -> None:

@@ -679,9 +679,10 @@ ENTRIES.update({
     ),
     "network.relay_used": Entry(
         INFO, NONE,
-        w("Your call takes a longer route",
-          "A direct connection was not possible, so the call is passed through one of the "
-          "clinic's servers. It works, with a little more delay.",),
+        w("Your call takes a detour",
+          "You are connected through a detour because a direct connection was not possible: "
+          "the call is passed through one of the clinic's servers. It works, with a little "
+          "more delay.",),
         w("The client connects through a relay",
           "Direct connections are blocked on their network; the call goes through TURN "
           "({transport}).",),
@@ -690,9 +691,10 @@ ENTRIES.update({
     ),
     "network.udp_blocked": Entry(
         WARN, NONE,
-        w("Your network blocks the fastest kind of call traffic",
-          "The call can only get through by a slower route (through one of the clinic's servers, "
-          "over a secure web connection). It works, but video may be less smooth.",
+        w("Your network blocks direct connections",
+          "You are connected through a detour because your network blocks direct connections: "
+          "the call goes through one of the clinic's servers, over a secure web connection. "
+          "It works, but video may be less smooth.",
           "If you are on a work, school or hotel network, try your home network.",
           "Turn off any VPN or firewall program if you can."),
         w("The client's network blocks UDP",

@@ -9,7 +9,8 @@ finding; the wording stays the catalogue's):
 * Loss (worst direction) above good: warn; above fair: warn, video off; above poor: fail, call off.
 * Upload/download below what 720p needs: warn; no tier from 360p up fits: fail, video off;
   below ``AUDIO_MIN_KBPS``: fail, call off.
-* Latency under load above ``BUFFERBLOAT_MS``: warn.
+* Latency under load above ``BUFFERBLOAT_MS``: warn, unless the probe recorded why it
+  cannot be judged (``path.loaded_rtt_not_judged``, e.g. through a TCP/TLS relay).
 """
 
 from __future__ import annotations
@@ -152,6 +153,8 @@ def _bufferbloat(m: Measures, idle: float | None) -> list[Finding]:
     delta = m.num("path.loaded_rtt_delta_ms")
     if delta is None or idle is None or delta <= BUFFERBLOAT_MS:
         return []
+    if m.value("path.loaded_rtt_not_judged") is not None:
+        return []  # e.g. a TCP relay: the test filled TCP's buffers, not the network's queue
     up, down = m.num("path.loaded_rtt_up_ms"), m.num("path.loaded_rtt_down_ms")
     worst_up = up is not None and (down is None or up >= down)
     loaded = up if worst_up else down

@@ -11,12 +11,25 @@ Measurement keys (all under ``path.``):
   ``server_unreachable``, ``auth_failed``, ``busy``, ``protocol_error``, ``connect_failed``,
   ``server_stopped``), ``detail``, ``retry_after_s``, ``connect_s``
 * ``candidate_type`` / ``remote_candidate_type`` (host, srflx, prflx, relay), ``transport``
-* ``rtt_ms`` (median, with samples), ``rtt_p95_ms``, ``pings``, ``pings_lost_pct``
-* ``jitter_up_ms``, ``jitter_down_ms`` (RFC 3550), ``loss_up_pct``, ``loss_down_pct``
-* ``up_kbps``, ``down_kbps``, ``loaded_rtt_up_ms``, ``loaded_rtt_down_ms``,
+* ``turn_url`` (the TURN URL given to aiortc first), ``connect_attempts``
+* ``rtt_ms`` (median, with samples), ``rtt_p95_ms``, ``pings``, ``pings_lost_pct``: pings
+  sent on a quiet path (``Plan.quiet_pings``) before any paced packet
+* ``jitter_up_ms``, ``jitter_down_ms`` (RFC 3550, paced packets every 5 ms), ``paced_packets``
+* ``loss_up_pct``, ``loss_down_pct``: lost share of every sequence-numbered packet counted
+  in that direction: the paced packets plus a loss stream at 40 % of the measured capacity
+  (at most 2000 packets/s) while that direction is otherwise idle (upload: during the
+  download test; download: during the media leg); ``loss_up_packets``,
+  ``loss_down_packets``: how many packets the figure is based on
+* ``up_kbps``, ``down_kbps`` (IP layer), ``up_test_s``, ``down_test_s``,
+  ``up_kbps_capped``/``down_kbps_capped`` (True: a process's CPU, not the link, limited the
+  rate, so it is a lower bound; ``up_kbps_capped_why``/``down_kbps_capped_why`` say why),
+  ``loaded_rtt_up_ms``, ``loaded_rtt_down_ms``,
   ``loaded_rtt_delta_ms`` (worst of the two minus idle median)
+* ``loaded_rtt_not_judged``: why the delay under load is not a verdict on the network's
+  queue (set on TCP/TLS relays, whose own buffers fill under a saturating test)
 * ``media.audio_*`` / ``media.video_*``: what the far side received of our audio and 720p
-  video: packets, loss %, jitter (ms), frames decoded, and our send bitrate.
+  video: packets, loss %, jitter (ms), frames decoded, and our send bitrate;
+  ``media.video_target_kbps``: what the encoder aimed at (70 % of the measured upload).
 """
 
 from __future__ import annotations
@@ -33,7 +46,7 @@ from ..settings import IceServer, parse_ice_url
 from .base import Probe, ProbeContext, ProbeSkipped
 
 if TYPE_CHECKING:
-    from ..rtc.protocols import Measurer, Plan
+    from ..rtc.protocols import LossCount, Measurer, Plan
 
 CONNECT_TIMEOUT_S = 8.0
 FALLBACK_ATTEMPT_S = 4.0
@@ -44,6 +57,24 @@ MEDIA_SHARE = 0.7
 """The media leg's video aims at this share of the measured upload (at most 1.5 Mbit/s)."""
 MEDIA_MIN_BPS = 50_000
 _TRANSPORT_ORDER = {"udp": 0, "tcp": 1, "tls": 2}
+STREAM_LOSS_UP = 5
+STREAM_LOSS_DOWN = 6
+"""Stream ids of the loss-counting streams (1-4: paced and capacity streams)."""
+LOSS_STREAM_MAX_S = 4.0
+"""The upload loss stream never outlasts this (it stops when the download test ends)."""
+LOADED_RTT_TCP_RELAY = (
+    "relayed over TCP: a saturating test fills TCP's own buffers between here and the relay, "
+    "so the delay under load measures those buffers, not the network's queue"
+)
+"""Why ``path.loaded_rtt_delta_ms`` is not judged as bufferbloat on a TCP/TLS relay."""
+
+
+def ctx_value(ctx: ProbeContext, key: str) -> Any:
+    """The value recorded under ``key`` so far in this probe run (None if none)."""
+    for m in ctx.measurements:
+        if m.key == key:
+            return m.value
+    return None
 
 
 class PathProbe(Probe):
@@ -165,7 +196,7 @@ class PathProbe(Probe):
             await close_all(pc)
 
     async def _phases(self, ctx: ProbeContext, m: Measurer, gate: asyncio.Event) -> None:
-        from ..rtc.protocols import percentile, run_media
+        from ..rtc.protocols import VIDEO_BITRATE, loss_stream_pps, percentile, run_media
 
         idle = await m.idle()
         ctx.record("path.pings", len(idle.rtts_ms), "count")
@@ -183,20 +214,38 @@ class PathProbe(Probe):
         ):
             if value is not None:
                 ctx.record(key, round(value, 2), "ms")
-        for key, value in (("path.loss_up_pct", idle.loss_up_pct), ("path.loss_down_pct", idle.loss_down_pct)):
-            if value is not None:
-                ctx.record(key, round(value, 2), "%")
         ctx.record("path.paced_packets", idle.paced_up_sent, "count")
+        # loss from the paced packets now (kept if the server stops later); refined below
+        loss_up, loss_down = idle.loss_up, idle.loss_down
+        self._record_loss(ctx, loss_up, loss_down)
         ctx.progress(0.3, "delay, jitter and loss measured")
 
+        relay_tcp = ctx_value(ctx, "path.candidate_type") == "relay" and \
+            ctx_value(ctx, "path.transport") in ("tcp", "tls")
+        if relay_tcp:
+            ctx.record("path.loaded_rtt_not_judged", LOADED_RTT_TCP_RELAY)
         deltas: list[float] = []
         rates: dict[str, float] = {}
-        for direction, phase in (("up", m.upload), ("down", m.download)):
-            result = await phase()
+        up_sent = 0
+        for direction in ("up", "down"):
+            if direction == "up":
+                result = await m.upload()
+            else:
+                # the upload is idle while the download is measured: count its loss meanwhile
+                stop = asyncio.Event()
+                up_stream = asyncio.ensure_future(
+                    m.send_stream(STREAM_LOSS_UP, loss_stream_pps(rates.get("up")), stop, LOSS_STREAM_MAX_S))
+                try:
+                    result = await m.download()
+                finally:
+                    stop.set()
+                    up_sent = await up_stream
             ctx.record(f"path.{direction}_kbps", round(result.kbps, 1), "kbps",
                        [round(r, 1) for r in result.windows_kbps])
             ctx.record(f"path.{direction}_test_s", round(result.duration_s, 2), "s")
             ctx.record(f"path.{direction}_kbps_capped", result.capped)
+            if result.capped:
+                ctx.record(f"path.{direction}_kbps_capped_why", result.capped_why)
             rates[direction] = result.kbps
             if result.loaded_rtts_ms:
                 loaded = statistics.median(result.loaded_rtts_ms)
@@ -206,16 +255,32 @@ class PathProbe(Probe):
                     deltas.append(loaded - idle_median)
                     ctx.record("path.loaded_rtt_delta_ms", round(max(0.0, max(deltas)), 2), "ms")
             ctx.progress(0.55 if direction == "up" else 0.8, f"{direction}load speed measured")
-            await asyncio.sleep(0.1)  # let the queue drain between directions
 
-        # after the other measurements (no competing traffic for them), at a rate that fits
-        from ..rtc.protocols import VIDEO_BITRATE
-
+        # after the other measurements (no competing traffic for them), at a rate that fits;
+        # the download is idle meanwhile (media only goes up): count its loss
         up = rates.get("up") or 0.0
         bitrate = int(min(VIDEO_BITRATE, max(MEDIA_MIN_BPS, MEDIA_SHARE * up * 1000.0)))
         ctx.record("path.media.video_target_kbps", round(bitrate / 1000.0, 1), "kbps")
-        media = await run_media(m, gate, m.plan.media_s, video_bitrate=bitrate)
-        self._record_media(ctx, media.seconds, media.sent, media.received)
+        m.request_stream(STREAM_LOSS_DOWN, loss_stream_pps(rates.get("down")), m.plan.media_s)
+        # the upload loss stream ended with the download test: ask for its count meanwhile
+        up_report = asyncio.ensure_future(m.stream_sent_report(STREAM_LOSS_UP, up_sent))
+        try:
+            media = await run_media(m, gate, m.plan.media_s, video_bitrate=bitrate)
+            self._record_media(ctx, media.seconds, media.sent, media.received)
+            loss_up = loss_up + await m.guard(up_report)
+        finally:
+            up_report.cancel()
+        paced_down, jitter_down = m.paced_down(idle.paced_up_sent)
+        if jitter_down is not None:
+            ctx.record("path.jitter_down_ms", round(jitter_down, 2), "ms")
+        loss_down = paced_down + m.stream_received(STREAM_LOSS_DOWN)
+        self._record_loss(ctx, loss_up, loss_down)
+
+    def _record_loss(self, ctx: ProbeContext, up: LossCount, down: LossCount) -> None:
+        for direction, count in (("up", up), ("down", down)):
+            if count.pct is not None:
+                ctx.record(f"path.loss_{direction}_pct", round(count.pct, 2), "%")
+                ctx.record(f"path.loss_{direction}_packets", count.sent, "count")
 
     def _record_media(
         self, ctx: ProbeContext, seconds: float, sent: dict[str, dict[str, int]], received: dict[str, Any]

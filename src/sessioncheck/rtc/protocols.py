@@ -21,14 +21,27 @@ clock (RTT on the measurer's; transit differences for jitter on the receiver's).
 Control requests (measurer → responder), each answered when it says so:
 
 * ``{"op": "paced_send", "stream": S, "count": N, "interval_ms": I, "size": B}``:
-  send N paced packets downstream.
+  send N paced packets downstream (at most ``PACED_MAX_COUNT``, no closer than
+  ``PACED_MIN_INTERVAL_MS``; streams denser than a ``PACED_TICK_S`` tick go out a tick's
+  worth at a time). Used for the idle phase's 5 ms stream (jitter, loss) and for the
+  download loss stream during the media leg.
 * ``{"op": "paced_report", "stream": S, "req": R}``: answered with
   ``{"op": "paced_report", "req": R, "received": n, "max_seq": m, "jitter_ms": j}``.
 * ``{"op": "rx_start"}`` / ``{"op": "rx_stop"}``: report bulk bytes received every
   ``RX_REPORT_S`` as ``{"op": "rx", "bytes": total, "t_ms": responder_clock_ms}``.
 * ``{"op": "tx_start", "max_s": T}`` / ``{"op": "tx_stop"}``: push bulk data downstream.
+* ``{"op": "blast_rx_start", "stream": S}`` / ``{"op": "blast_rx_stop"}``: count a capacity
+  blast arriving (see *capacity blast* below), reported every ``RX_REPORT_S`` as
+  ``{"op": "blast_rx", "stream": S, "t_ms", "packets", "bytes", "all_bytes", "seq", "sent_ms", "cpu"}``.
+* ``{"op": "blast_tx", "stream": S, "kbps": K, "max_s": T}``: blast downstream at K kbit/s
+  (K = 0 stops).
 * ``{"op": "media_report", "req": R}``: answered with ``{"op": "media_report", "req": R, ...}``
   holding the responder's receive statistics for the measurer's audio and video.
+
+Phases of a path test (:class:`Measurer`): quiet pings (RTT) → paced packets both ways
+(jitter, loss) → upload capacity → download capacity, with an upload loss stream → media
+leg, with a download loss stream. Loss counts every sequence-numbered packet of a
+direction (see :func:`loss_stream_pps`).
 """
 
 from __future__ import annotations
@@ -55,13 +68,34 @@ T = TypeVar("T")
 
 PROTOCOL_VERSION = 1
 
+STREAM_PACED_UP = 1
+STREAM_PACED_DOWN = 2
+"""Stream ids of the idle phase's paced packets (3, 4: capacity blasts)."""
+
 KIND_PING = 1
 KIND_PONG = 2
 KIND_PACED = 3
+KIND_BLAST_RATE = 4
+"""Raw probe packet setting the responder's blast rate: stream, command sequence, kbit/s in
+the time field. Rate changes also go on the control channel, but a lost control message
+holds every later one back for a retransmission timeout (≥ 1 s in aiortc's SCTP): at 8 %
+loss a download ramp stalled at 0.5 of 20 Mbit/s. Raw commands are resent every
+``RATE_REFRESH_S``; the newest sequence wins whichever way it came."""
+RATE_REFRESH_S = 0.05
+KIND_BLAST_REPORT = 5
+"""Raw probe packet carrying a ``blast_rx`` report (JSON after the header): cumulative, so a
+lost one costs nothing, where on the control channel a lost report held the next ones back
+for a second and the ramp read the late reports as a sender that could not keep up."""
 _HEADER = struct.Struct("!BIId")
 
 PING_SIZE = 64
 PACED_SIZE = 64
+PACED_MAX_COUNT = 20_000
+"""A responder sends at most this many paced packets per request."""
+PACED_MIN_INTERVAL_MS = 0.25
+"""...and no closer together than this (4000 packets/s)."""
+PACED_TICK_S = 0.002
+"""Streams denser than one packet per tick are sent a tick's worth at a time."""
 RX_REPORT_S = 0.1
 """How often a receiving responder reports bulk bytes."""
 TX_MAX_S = 6.0
@@ -74,6 +108,11 @@ so a ping sent during the load waits for the network's queue, not for ours."""
 BUFFER_MIN = 4 * 1024
 BUFFER_MAX = 1024 * 1024
 STALL_S = 3.0
+REQUEST_TIMEOUT_S = 8.0
+"""A control request waits this long for its answer (while pings show the responder is
+alive): aiortc's SCTP retransmits after 3 s at first, so at 8 % loss a 3 s limit ended
+one heavy-loss test in six on a request or answer that was merely retransmitted."""
+KEEPALIVE_PING_S = 0.1
 """No message at all from the responder for this long means it stopped answering."""
 
 
@@ -200,7 +239,7 @@ AES-128-GCM 37. Rates are reported at the IP layer, so they compare with a link'
 Ethernet shaper)."""
 BLAST_TICK_S = 0.002
 BLAST_START_KBPS = 300.0
-BLAST_GROWTH = 1.5
+BLAST_GROWTH = 1.6
 """Offered rate multiplies by this every ``BLAST_STEP_S`` until the link saturates."""
 BLAST_STEP_S = 0.1
 BLAST_MAX_KBPS = 150_000.0
@@ -208,10 +247,17 @@ BLAST_SATURATED = 0.8
 """A window whose receive rate is below this fraction of its send rate is saturated."""
 BLAST_OVERDRIVE = 1.25
 """Once saturated, offer this multiple of the receive rate, so the queue stays full."""
-BLAST_HOLD_S = 0.7
+BLAST_HOLD_S = 0.45
 """Measure this long (receiver clock) at overdrive, after one round trip to settle."""
+BLAST_HOLD_PACKETS = 40
+"""...and at least this many packets (a slow link needs longer for a precise count)."""
 BLAST_SENDER_LAG = 0.85
-"""A sender achieving less than this fraction of its target is CPU-bound."""
+"""A sender achieving less than this fraction of its target is lagging..."""
+BLAST_LAG_WINDOWS = 5
+"""...and CPU-bound when this many windows in a row lag (fewer: a passing stall)."""
+BLAST_UNSATURATED = 0.88
+"""A held window receiving this fraction of what was sent was not saturated after all
+(random loss up to ~10 % stays above it; overdrive's 1 / 1.25 = 0.8 does not)."""
 CPU_BOUND = 0.85
 """A process using this fraction of one core during the measurement is CPU-bound."""
 
@@ -386,6 +432,45 @@ def blast_kbps(a: dict[str, Any], b: dict[str, Any]) -> float:
     return (int(b[key]) - int(a[key])) * 8 / span if span > 0 else 0.0
 
 
+def blast_rate_fit(snaps: list[dict[str, Any]]) -> float:
+    """Receive rate (kbit/s) over receiver snapshots: the median of the slopes between every
+    pair (Theil-Sen). A process that stalls for a moment on a shared machine takes its
+    next snapshot before it has read the packets that queued meanwhile; a rate from the
+    two end points alone then reads up to 10 % high or low over a short hold."""
+    if len(snaps) < 2:
+        return 0.0
+    key = "all_bytes" if all("all_bytes" in s for s in snaps) else "bytes"
+    slopes = sorted(
+        (float(b[key]) - float(a[key])) * 8 / (float(b["t_ms"]) - float(a["t_ms"]))
+        for i, a in enumerate(snaps) for b in snaps[i + 1:]
+        if float(b["t_ms"]) > float(a["t_ms"])
+    )
+    if not slopes:
+        return 0.0
+    mid = len(slopes) // 2
+    rate = slopes[mid] if len(slopes) % 2 else (slopes[mid - 1] + slopes[mid]) / 2
+    return max(0.0, rate)  # bytes/ms * 8 = kbit/s
+
+
+def windows_unsaturated(windows: list[BlastWindow]) -> bool:
+    """True when, taken together, the windows received ``BLAST_UNSATURATED`` of what was sent:
+    the link was not saturated after all. Pooled, not window by window: at a few packets
+    per window, random loss alone pushes single windows below the mark."""
+    judged = [w for w in windows if w.send_kbps is not None]
+    sent = sum(w.send_kbps or 0.0 for w in judged)
+    return bool(judged) and sent > 0 and sum(w.recv_kbps for w in judged) >= BLAST_UNSATURATED * sent
+
+
+def hold_done(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Enough measured between two receiver snapshots at the held rate: ``BLAST_HOLD_S``
+    and ``BLAST_HOLD_PACKETS`` (so a 0.5 Mbit/s link is counted to ±2.5 %, not ±5 %)."""
+    span = float(b["t_ms"]) - float(a["t_ms"])
+    if "packets" not in a or "packets" not in b:
+        return span >= BLAST_HOLD_S * 1000.0
+    packets = int(b["packets"]) - int(a["packets"])
+    return span >= BLAST_HOLD_S * 1000.0 and packets >= BLAST_HOLD_PACKETS
+
+
 def blast_window(a: dict[str, Any], b: dict[str, Any]) -> BlastWindow | None:
     span = float(b["t_ms"]) - float(a["t_ms"])
     if span <= 0:
@@ -397,6 +482,54 @@ def blast_window(a: dict[str, Any], b: dict[str, Any]) -> BlastWindow | None:
     if seqs >= 4 and sent_span > 0 and int(a["seq"]) >= 0:
         send = seqs * (BLAST_SIZE + WIRE_OVERHEAD) * 8 / sent_span
     return BlastWindow(float(a["t_ms"]), float(b["t_ms"]), recv, send, float(b.get("cpu", 0.0)))
+
+
+# --- timing and loss rules (pure) ---------------------------------------------------------
+
+LOSS_STREAM_SHARE = 0.4
+"""A loss-counting stream uses this share of the measured capacity: the bottleneck never
+queues, so every packet lost is the path's random loss, not congestion we caused."""
+LOSS_STREAM_MAX_PPS = 2000.0
+"""...and at most this many packets per second (CPU on both ends)."""
+LOSS_PACKET_BITS = (len(PROBE_MAGIC) + PACED_SIZE + WIRE_OVERHEAD) * 8
+"""IP-layer size of one loss-stream packet, in bits."""
+PACED_CATCHUP_S = 0.02
+"""A sender that woke late sends at most this much of the owed stream at once."""
+CAPACITY_MAX_S = 4.0
+"""Never measure one direction's capacity longer than this."""
+
+
+def loss_stream_pps(capacity_kbps: float | None) -> float:
+    """Packets per second of a loss-counting stream on a link measured at ``capacity_kbps``
+    (0 when the capacity is unknown: without it a stream could congest the link)."""
+    if capacity_kbps is None or not capacity_kbps > 0:
+        return 0.0
+    return min(LOSS_STREAM_MAX_PPS, LOSS_STREAM_SHARE * capacity_kbps * 1000.0 / LOSS_PACKET_BITS)
+
+
+def settle_s(rtt_s: float) -> float:
+    """Wait after a paced phase for its last packets (both ways) to land: one and a half
+    round trips and a margin for jitter, at least 150 ms."""
+    return max(0.15, 1.5 * rtt_s + 0.1)
+
+
+def capacity_budget_s(base_s: float, rtt_s: float) -> float:
+    """Per-direction capacity budget: the ramp needs a few round trips more on long paths."""
+    return min(CAPACITY_MAX_S, base_s + 3.0 * rtt_s)
+
+
+def stall_timeout_s(rtts_ms: list[float]) -> float:
+    """Silence that means the responder is gone: ``STALL_S``, longer on long paths (a queue
+    full of a satellite link's data takes seconds to drain)."""
+    if not rtts_ms:
+        return STALL_S
+    return max(STALL_S, 4.0 * max(rtts_ms) / 1000.0 + 2.0)
+
+
+def drain_wait_s(loaded_rtts_ms: list[float]) -> float:
+    """Wait after a blast for the pongs of pings sent into the full queue (and for the queue
+    to drain before the next phase): 1.5 × the worst loaded RTT, 0.2 to 1.5 s."""
+    return min(1.5, max(0.2, 1.5 * max(loaded_rtts_ms, default=0.0) / 1000.0))
 
 
 # --- media sources -------------------------------------------------------------------------
@@ -572,6 +705,7 @@ class Responder:
         self._blast_rx_stop = asyncio.Event()
         self._blast_tx: BlastSender | None = None
         self._blast_tx_stop = asyncio.Event()
+        self._blast_rate_seq = 0
         pc.on("datachannel", self._on_channel)
         pc.on("track", self._on_track)
 
@@ -611,6 +745,26 @@ class Responder:
             await send_raw_probe(self.probe, bytes([KIND_PONG]) + data[1:])
         elif kind == KIND_PACED:
             self.meters.setdefault(stream, JitterMeter()).add(seq, ts, arrived)
+        elif kind == KIND_BLAST_RATE:
+            self._blast_rate(stream, ts, TX_MAX_S, seq)
+
+    def _blast_rate(self, stream: int, kbps: float, max_s: float, seq: int) -> None:
+        """Apply a blast rate command unless a newer one (by ``seq``; 0: unnumbered) came first."""
+        if seq:
+            if seq <= self._blast_rate_seq:
+                return
+            self._blast_rate_seq = seq
+        kbps = max(0.0, min(kbps, BLAST_MAX_KBPS))
+        if kbps <= 0:
+            self._blast_tx_stop.set()
+            self._blast_tx = None
+        elif self._blast_tx is not None:
+            self._blast_tx.target_kbps = kbps
+        elif self.probe is not None:
+            self._blast_tx_stop = asyncio.Event()
+            self._blast_tx = BlastSender(self.probe, stream)
+            self._blast_tx.target_kbps = kbps
+            self._spawn(self._blast_tx.run(self._blast_tx_stop, min(max_s, TX_MAX_S)))
 
     def _on_probe(self, data: str | bytes) -> None:
         if not isinstance(data, bytes) or self.probe is None:
@@ -648,8 +802,8 @@ class Responder:
             self._spawn(
                 self._paced(
                     int(msg["stream"]),
-                    min(int(msg["count"]), 5000),
-                    max(1.0, float(msg["interval_ms"])),
+                    min(int(msg["count"]), PACED_MAX_COUNT),
+                    max(PACED_MIN_INTERVAL_MS, float(msg["interval_ms"])),
                     min(int(msg.get("size", PACED_SIZE)), 1200),
                 )
             )
@@ -683,22 +837,12 @@ class Responder:
             self.blast_meters[stream] = BlastMeter(channel=self.probe)
             if self.probe is not None:
                 install_blast_tap(self.probe, self.blast_meters)
-            self._spawn(self._blast_report(stream, self._blast_rx_stop))
+            self._spawn(self._blast_report(stream, self._blast_rx_stop, msg.get("run")))
         elif op == "blast_rx_stop":
             self._blast_rx_stop.set()
         elif op == "blast_tx":
-            kbps = max(0.0, min(float(msg["kbps"]), BLAST_MAX_KBPS))
-            if kbps <= 0:
-                self._blast_tx_stop.set()
-                self._blast_tx = None
-            elif self._blast_tx is not None:
-                self._blast_tx.target_kbps = kbps
-            elif self.probe is not None:
-                self._blast_tx_stop = asyncio.Event()
-                self._blast_tx = BlastSender(self.probe, int(msg["stream"]))
-                self._blast_tx.target_kbps = kbps
-                self._spawn(self._blast_tx.run(
-                    self._blast_tx_stop, min(float(msg.get("max_s", TX_MAX_S)), TX_MAX_S)))
+            self._blast_rate(int(msg["stream"]), float(msg["kbps"]),
+                             float(msg.get("max_s", TX_MAX_S)), int(msg.get("seq", 0)))
         elif op == "media_report":
             self._spawn(self._media_report(msg.get("req")))
         elif op == "hello":
@@ -708,15 +852,20 @@ class Responder:
 
     async def _paced(self, stream: int, count: int, interval_ms: float, size: int) -> None:
         start = time.monotonic()
-        for seq in range(count):
+        seq = 0
+        while seq < count:
             due = start + seq * interval_ms / 1000.0
             delay = due - time.monotonic()
             if delay > 0:
-                await asyncio.sleep(delay)
+                # dense streams (loss counting) go out a tick's worth at a time
+                await asyncio.sleep(max(delay, PACED_TICK_S if interval_ms < 1000 * PACED_TICK_S else 0.0))
             if self.probe is None or self.probe.readyState != "open":
                 return
-            if not await send_raw_probe(self.probe, pack(KIND_PACED, stream, seq, now_ms(), size)):
-                self.probe.send(pack(KIND_PACED, stream, seq, now_ms(), size))
+            now = time.monotonic()
+            while seq < count and start + seq * interval_ms / 1000.0 <= now:
+                if not await send_raw_probe(self.probe, pack(KIND_PACED, stream, seq, now_ms(), size)):
+                    self.probe.send(pack(KIND_PACED, stream, seq, now_ms(), size))
+                seq += 1
 
     async def _rx_report(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -726,12 +875,17 @@ class Responder:
                     await stop.wait()
         self._send({"op": "rx", "bytes": self.rx_bytes, "t_ms": now_ms(), "final": True})
 
-    async def _blast_report(self, stream: int, stop: asyncio.Event) -> None:
+    async def _blast_report(self, stream: int, stop: asyncio.Event, run: Any = None) -> None:
         meter = self.blast_meters[stream]
         meter.snapshot()
         deadline = time.monotonic() + TX_MAX_S + 2.0
+        seq = 0
         while not stop.is_set() and time.monotonic() < deadline:
-            self._send({"op": "blast_rx", "stream": stream, **meter.snapshot()})
+            report = {"op": "blast_rx", "stream": stream, "run": run, **meter.snapshot()}
+            seq += 1
+            raw = pack(KIND_BLAST_REPORT, stream, seq, now_ms(), 0) + json.dumps(report).encode()
+            if not await send_raw_probe(self.probe, raw):
+                self._send(report)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(RX_REPORT_S):
                     await stop.wait()
@@ -748,8 +902,12 @@ class Responder:
 class Plan:
     """Timing of one path test. Module-level defaults; tests may shorten them."""
 
-    idle_s: float = 1.6
-    ping_interval_s: float = 0.02
+    idle_s: float = 0.6
+    """Paced packets both ways (jitter, loss) for this long, after the quiet pings."""
+    ping_interval_s: float = 0.012
+    quiet_pings: int = 52
+    """Pings sent on a quiet path before the paced packets start: RTT is their median (pings
+    among paced packets queue behind them in FIFO links and read high)."""
     paced_interval_ms: float = 5.0
     throughput_max_s: float = 2.6
     """Capacity budget per direction on a short path (plus 3 RTT, at most 4 s)."""
@@ -769,6 +927,31 @@ class IdleResult:
     loss_down_pct: float | None
     paced_up_sent: int
     paced_down_received: int
+    paced_up_received: int = 0
+
+    @property
+    def loss_up(self) -> LossCount:
+        return LossCount(self.paced_up_sent, self.paced_up_received)
+
+    @property
+    def loss_down(self) -> LossCount:
+        sent = self.paced_up_sent  # both directions send the same count
+        return LossCount(sent, min(sent, self.paced_down_received))
+
+
+@dataclass(frozen=True)
+class LossCount:
+    """Packets sent and received of one or more sequence-numbered streams."""
+
+    sent: int
+    received: int
+
+    @property
+    def pct(self) -> float | None:
+        return 100.0 * (self.sent - self.received) / self.sent if self.sent > 0 else None
+
+    def __add__(self, other: LossCount) -> LossCount:
+        return LossCount(self.sent + other.sent, self.received + other.received)
 
 
 @dataclass
@@ -779,6 +962,8 @@ class ThroughputResult:
     duration_s: float
     capped: bool = False
     """True when a process (not the network) limited the rate: ``kbps`` is a lower bound."""
+    capped_why: str = ""
+    """Why ``capped`` (plain words for support)."""
 
 
 @dataclass
@@ -811,13 +996,18 @@ class Measurer:
         self._rtts: list[tuple[float, float]] = []
         """(send time s, rtt ms) of answered pings."""
         self._ping_seq = 0
-        self._ping_tasks: set[asyncio.Task[None]] = set()
+        self._rate_seq = 0
+        self._ping_tasks: set[asyncio.Task[Any]] = set()
         self._meters: dict[int, JitterMeter] = {}
         self._replies: dict[Any, asyncio.Future[dict[str, Any]]] = {}
         self._rx: list[tuple[float, int]] = []
         self._req = 0
         self.down_bytes = 0
         self._blast_reports: dict[int, list[dict[str, Any]]] = {}
+        self._blast_runs: dict[int, int] = {}
+        """Run id of each stream's current capacity test: reports of an earlier one that
+        arrive late (raw reports can) are not mixed into it."""
+        self._blast_run = 0
         self._blast_meters: dict[int, BlastMeter] = {}
         self.ctl.on("message", self._on_ctl)
         self.probe.on("message", self._on_probe)
@@ -853,13 +1043,24 @@ class Measurer:
             self._rx.append((float(msg["t_ms"]), int(msg["bytes"])))
             return
         if msg.get("op") == "blast_rx":
-            reports = self._blast_reports.get(msg.get("stream"))  # type: ignore[arg-type]
-            if reports is not None:
-                reports.append({**msg, "local": time.monotonic()})
+            self._blast_report(msg)
             return
         fut = self._replies.pop(msg.get("req"), None)
         if fut is not None and not fut.done():
             fut.set_result(msg)
+
+    def _blast_report(self, msg: dict[str, Any]) -> None:
+        """A responder's ``blast_rx`` snapshot, kept in receiver-clock order (a raw report
+        may overtake another)."""
+        reports = self._blast_reports.get(msg.get("stream"))  # type: ignore[arg-type]
+        run = msg.get("run")  # None from a responder that does not number its runs
+        if reports is None or (run is not None and run != self._blast_runs.get(msg.get("stream"))):  # type: ignore[arg-type]
+            return
+        with contextlib.suppress(KeyError, TypeError, ValueError):
+            t = float(msg["t_ms"])
+            if reports and t <= float(reports[-1]["t_ms"]):
+                return  # late or duplicate: the cumulative counts moved on
+            reports.append({**msg, "local": time.monotonic()})
 
     def _on_probe(self, data: str | bytes) -> None:
         self._heard()
@@ -884,6 +1085,12 @@ class Measurer:
         if parsed is None:
             return
         kind, stream, seq, ts = parsed
+        if kind == KIND_BLAST_REPORT:
+            with contextlib.suppress(ValueError):
+                msg = json.loads(data[_HEADER.size:])
+                if isinstance(msg, dict) and msg.get("op") == "blast_rx":
+                    self._blast_report(msg)
+            return
         if kind == KIND_PONG:
             sent = self._pings.pop(seq, None)
             if sent is not None:
@@ -903,13 +1110,19 @@ class Measurer:
             return
         self.ctl.send(json.dumps(message))
 
-    async def request(self, message: dict[str, Any], timeout_s: float = STALL_S) -> dict[str, Any]:
+    async def request(self, message: dict[str, Any], timeout_s: float = REQUEST_TIMEOUT_S) -> dict[str, Any]:
+        """Send a control request and wait for its answer. Pings go out meanwhile, so a
+        responder that is alive keeps answering them while a lost request or answer waits
+        for SCTP's retransmission; one that is gone falls silent and the stall watchdog
+        ends the wait after ``stall_s``."""
         timeout_s = max(timeout_s, self.stall_s)
         self._req += 1
         req = self._req
         fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._replies[req] = fut
         self.send({**message, "req": req})
+        done = asyncio.Event()
+        keepalive = asyncio.ensure_future(self._ping_loop(KEEPALIVE_PING_S, done))
         try:
             async with asyncio.timeout(timeout_s):
                 return await self.guard(fut)
@@ -917,6 +1130,8 @@ class Measurer:
             self.stop(f"no answer to {message['op']!r} within {timeout_s:g} s")
             raise ResponderStopped(await self.stopped) from None
         finally:
+            done.set()
+            keepalive.cancel()
             self._replies.pop(req, None)
 
     async def guard(self, aw: Awaitable[T]) -> T:
@@ -946,6 +1161,14 @@ class Measurer:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(0.25):
                     await asyncio.shield(self.stopped)
+
+    def _send_rate_raw(self, stream: int, kbps: float) -> None:
+        """A blast rate command as a raw probe packet (numbered: the newest wins)."""
+        self._rate_seq += 1
+        packet = pack(KIND_BLAST_RATE, stream, self._rate_seq, kbps, PING_SIZE)
+        task = asyncio.ensure_future(send_raw_probe(self.probe, packet))
+        self._ping_tasks.add(task)
+        task.add_done_callback(self._ping_tasks.discard)
 
     def ping(self) -> None:
         self._ping_seq += 1
@@ -979,19 +1202,30 @@ class Measurer:
     # --- phases -----------------------------------------------------------------------------
 
     async def idle(self) -> IdleResult:
-        """Pings, and paced packets both ways, on an otherwise quiet path."""
+        """Quiet pings first, then paced packets both ways (no pings among them).
+
+        Pings get the path to themselves: in a FIFO link with jitter a ping queued behind
+        paced packets waits for the slowest of them (+10 ms on a ±15 ms link)."""
         p = self.plan
         count = max(10, int(p.idle_s * 1000.0 / p.paced_interval_ms))
-        up_stream, down_stream = 1, 2
+        up_stream, down_stream = STREAM_PACED_UP, STREAM_PACED_DOWN
         self._heard()
+        t0 = time.monotonic()
+        pings_before = self._ping_seq
+
+        async def quiet_pings() -> None:
+            for i in range(max(1, p.quiet_pings)):
+                self.ping()
+                delay = t0 + (i + 1) * p.ping_interval_s - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+
+        await self.guard(quiet_pings())
+        t_paced = time.monotonic()
         self.send(
             {"op": "paced_send", "stream": down_stream, "count": count,
              "interval_ms": p.paced_interval_ms, "size": PACED_SIZE}
         )
-        t0 = time.monotonic()
-        pings_before = self._ping_seq
-        done = asyncio.Event()
-        pinger = asyncio.ensure_future(self._ping_loop(p.ping_interval_s, done))
 
         async def paced_up() -> None:
             start = time.monotonic()
@@ -1005,18 +1239,14 @@ class Measurer:
                 if not await send_raw_probe(self.probe, packet):
                     self.probe.send(packet)
 
-        try:
-            await self.guard(paced_up())
-            # let the last packets and pongs arrive (one late packet counts as received)
-            await self.guard(asyncio.sleep(max(0.3, 2 * self._median_rtt_s())))
-        finally:
-            done.set()
-            pinger.cancel()
+        await self.guard(paced_up())
+        # the last down packets left the responder half a round trip after ours
+        await self.guard(asyncio.sleep(settle_s(self._median_rtt_s())))
         report = await self.request({"op": "paced_report", "stream": up_stream})
         down = self._meters.get(down_stream, JitterMeter())
         up_received = int(report["received"])
         return IdleResult(
-            rtts_ms=self.rtts_since(t0),
+            rtts_ms=self.rtts_since(t0, t_paced),
             pings_sent=self._ping_seq - pings_before,
             jitter_up_ms=float(report["jitter_ms"]) if up_received > 1 else None,
             jitter_down_ms=down.jitter_ms if down.received > 1 else None,
@@ -1024,7 +1254,71 @@ class Measurer:
             loss_down_pct=100.0 * (count - down.received) / count,
             paced_up_sent=count,
             paced_down_received=down.received,
+            paced_up_received=up_received,
         )
+
+    # --- loss streams -----------------------------------------------------------------------
+    #
+    # Loss needs thousands of packets for ±1 point at 3-8 %, far more than the paced phase
+    # carries. Small sequence-numbered packets at a share of the measured capacity (so the
+    # bottleneck never queues and every loss is the path's, not our own congestion) ride
+    # along phases that leave that direction idle: upload while the download is measured,
+    # download during the media leg (which only sends up).
+
+    async def send_stream(self, stream: int, pps: float, stop: asyncio.Event, max_s: float) -> int:
+        """Send paced packets numbered from 0 at ``pps`` until ``stop`` or ``max_s``; the
+        number sent. Late ticks are not made up by a burst beyond ``PACED_CATCHUP_S``."""
+        if pps <= 0:
+            return 0
+        sent = 0
+        credit = 1.0
+        start = last = time.monotonic()
+        while not stop.is_set() and not self.stopped.done() and last - start < max_s:
+            while credit >= 1.0:
+                packet = pack(KIND_PACED, stream, sent, now_ms(), PACED_SIZE)
+                if not await send_raw_probe(self.probe, packet):
+                    if self.probe.readyState != "open":
+                        return sent
+                    self.probe.send(packet)
+                sent += 1
+                credit -= 1.0
+            await asyncio.sleep(PACED_TICK_S)
+            now = time.monotonic()
+            credit = min(credit + pps * (now - last), max(1.0, pps * PACED_CATCHUP_S))
+            last = now
+        return sent
+
+    def request_stream(self, stream: int, pps: float, seconds: float) -> int:
+        """Ask the responder for ``pps`` paced packets for ``seconds``; the count asked."""
+        count = min(PACED_MAX_COUNT, int(pps * seconds))
+        if count <= 0:
+            return 0
+        self.send({"op": "paced_send", "stream": stream, "count": count,
+                   "interval_ms": round(1000.0 / pps, 4), "size": PACED_SIZE})
+        return count
+
+    async def stream_sent_report(self, stream: int, sent: int) -> LossCount:
+        """Loss of a stream we sent, as the responder counted it."""
+        if sent <= 0:
+            return LossCount(0, 0)
+        report = await self.request({"op": "paced_report", "stream": stream})
+        return LossCount(sent, min(sent, int(report["received"])))
+
+    def paced_down(self, sent: int) -> tuple[LossCount, float | None]:
+        """The idle phase's download packets as counted now, and their jitter: read again
+        later, they include packets that a slow control message (a lost and retransmitted
+        ``paced_send``) made the responder send late."""
+        meter = self._meters.get(STREAM_PACED_DOWN, JitterMeter())
+        jitter = meter.jitter_ms if meter.received > 1 else None
+        return LossCount(sent, min(sent, meter.received)), jitter
+
+    def stream_received(self, stream: int) -> LossCount:
+        """Loss of a stream the responder sent, up to the newest packet that arrived (a
+        responder that fell behind or a tail still in flight is not loss)."""
+        meter = self._meters.get(stream)
+        if meter is None or meter.max_seq < 0:
+            return LossCount(0, 0)
+        return LossCount(meter.max_seq + 1, meter.received)
 
     def _median_rtt_s(self) -> float:
         rtts = sorted(r for _, r in self._rtts)
@@ -1032,14 +1326,12 @@ class Measurer:
 
     def _max_s(self) -> float:
         """Per-direction budget: longer on slow-to-ramp long paths, never above 4 s."""
-        return min(4.0, self.plan.throughput_max_s + 3 * self._median_rtt_s())
+        return capacity_budget_s(self.plan.throughput_max_s, self._median_rtt_s())
 
     @property
     def stall_s(self) -> float:
-        """Silence that means the responder is gone: longer on long paths (a queue full of
-        a satellite link's data takes seconds to drain)."""
-        rtts = [r for _, r in self._rtts]
-        return STALL_S if not rtts else max(STALL_S, 4.0 * max(rtts) / 1000.0 + 2.0)
+        """Silence that means the responder is gone (see :func:`stall_timeout_s`)."""
+        return stall_timeout_s([r for _, r in self._rtts])
 
     async def upload(self) -> ThroughputResult:
         """Upload capacity: we blast, the responder counts (see :class:`BlastSender`)."""
@@ -1061,7 +1353,9 @@ class Measurer:
         sender: BlastSender | None = None
         if up:
             self._blast_reports[stream] = snaps
-            self.send({"op": "blast_rx_start", "stream": stream})
+            self._blast_run += 1
+            self._blast_runs[stream] = self._blast_run
+            self.send({"op": "blast_rx_start", "stream": stream, "run": self._blast_run})
             sender = BlastSender(self.probe, stream)
             blast = sender
 
@@ -1080,15 +1374,28 @@ class Measurer:
                     snaps.append({**meter.snapshot(), "local": time.monotonic()})
                     await asyncio.sleep(RX_REPORT_S)
 
+            current = [0.0]
+
             def set_rate(kbps: float) -> None:
+                current[0] = kbps
+                self._rate_seq += 1
                 self.send({"op": "blast_tx", "stream": stream, "kbps": round(kbps, 1),
-                           "max_s": round(max_s + 0.5, 2)})
+                           "max_s": round(max_s + 0.5, 2), "seq": self._rate_seq})
+                self._send_rate_raw(stream, kbps)
+
+            async def refresher() -> None:
+                while not stop.is_set():
+                    await asyncio.sleep(RATE_REFRESH_S)
+                    if current[0] > 0 and not stop.is_set():
+                        self._send_rate_raw(stream, current[0])
 
             tasks.append(asyncio.ensure_future(sampler()))
+            tasks.append(asyncio.ensure_future(refresher()))
         t0 = time.monotonic()
         tasks.append(asyncio.ensure_future(self._ping_loop(self.plan.loaded_ping_interval_s, stop)))
         try:
-            outcome = await self.guard(self._blast_control(set_rate, snaps, f"{direction}_kbps", max_s))
+            outcome = await self.guard(self._blast_control(set_rate, snaps, f"{direction}_kbps", max_s,
+                                                           sender_local=up))
         finally:
             stop.set()
             for t in tasks:
@@ -1097,23 +1404,33 @@ class Measurer:
                 if up:
                     self.send({"op": "blast_rx_stop"})
                 else:
-                    self.send({"op": "blast_tx", "stream": stream, "kbps": 0})
+                    self._rate_seq += 1
+                    self.send({"op": "blast_tx", "stream": stream, "kbps": 0, "seq": self._rate_seq})
+                    for _ in range(2):
+                        self._send_rate_raw(stream, 0.0)
             self._blast_reports.pop(stream, None)
             self._blast_meters.pop(stream, None)
-        kbps, capped, windows, loaded_from = outcome
+        kbps, capped, windows, loaded_from, why = outcome
         t_end = time.monotonic()
         # pongs of pings sent into the full queue come back up to a queue later
         loaded = self.rtts_since(loaded_from, t_end)
-        wait = min(1.5, max(0.2, 1.5 * max(loaded, default=0.0) / 1000.0))
-        await self.guard(asyncio.sleep(wait))
+        await self.guard(asyncio.sleep(drain_wait_s(loaded)))
         loaded = self.rtts_since(loaded_from, t_end)
         return ThroughputResult(kbps=kbps, windows_kbps=[w.recv_kbps for w in windows],
-                                loaded_rtts_ms=loaded, duration_s=t_end - t0, capped=capped)
+                                loaded_rtts_ms=loaded, duration_s=t_end - t0, capped=capped,
+                                capped_why=why)
 
     async def _blast_control(
-        self, set_rate: Callable[[float], None], snaps: list[dict[str, Any]], key: str, max_s: float
-    ) -> tuple[float, bool, list[BlastWindow], float]:
-        """Returns (kbps, capped, windows, local time from which pings saw the full queue)."""
+        self, set_rate: Callable[[float], None], snaps: list[dict[str, Any]], key: str, max_s: float,
+        *, sender_local: bool = True,
+    ) -> tuple[float, bool, list[BlastWindow], float, str]:
+        """Returns (kbps, capped, windows, local time from which pings saw the full queue,
+        why capped).
+
+        ``sender_local``: we send (upload), so a send rate below what we asked means our
+        process lagged. For a download the responder sends at the rates we command, and a
+        command delayed by loss looks just like a lagging sender: the ramp then simply
+        goes on (a responder that cannot keep up shows as "never saturated")."""
         rtt_s = self._median_rtt_s()
         rate = BLAST_START_KBPS
         set_rate(rate)
@@ -1121,7 +1438,11 @@ class Measurer:
         history: list[tuple[float, float]] = [(started, rate)]
         hold_at: float | None = None
         suspect = False
+        suspect_t1: float | None = None
+        """End (receiver clock) of the first saturated window, while unconfirmed."""
         capped = False
+        why = ""
+        lagging = 0
         windows: list[BlastWindow] = []
         seen = 0
         while time.monotonic() - started < max_s:
@@ -1141,27 +1462,37 @@ class Measurer:
                 asked = min(r for t, r in history if t >= now - rtt_s - 0.35 or t == history[-1][0])
                 if w.saturated and w.recv_kbps > 0:
                     # stop growing at once (an overshoot costs both sides CPU); a second
-                    # saturated window in a row confirms it, a steady one was a glitch
+                    # saturated window that shares no packet with the first confirms it (at
+                    # low rates a few random losses in one window look like saturation, and
+                    # overlapping windows share them), a steady one was a glitch
                     rate = min(rate, BLAST_MAX_KBPS, max(BLAST_OVERDRIVE * w.recv_kbps, BLAST_START_KBPS))
                     set_rate(rate)
-                    if suspect:
+                    if suspect_t1 is None:
+                        suspect_t1 = w.t1_ms
+                    elif w.t0_ms >= suspect_t1:
                         hold_at = now
                     suspect = True
                     last_step = now
                     continue
-                suspect = False
-                if w.send_kbps < BLAST_SENDER_LAG * asked and len(windows) >= 2 and \
-                        windows[-2].send_kbps is not None and \
-                        windows[-2].send_kbps < BLAST_SENDER_LAG * asked:
-                    capped = True  # the sender cannot go faster: what arrives is a lower bound
-                    rate = min(rate, w.send_kbps * 1.2)
-                    hold_at = now
+                suspect, suspect_t1 = False, None
+                if sender_local and w.send_kbps < BLAST_SENDER_LAG * asked:
+                    # the sender fell behind: a process descheduled for a moment on a shared
+                    # machine, or a CPU that cannot go faster. Do not grow; only a lag that
+                    # lasts makes what arrives a lower bound.
+                    lagging += 1
+                    last_step = now
+                    if lagging >= BLAST_LAG_WINDOWS:
+                        capped, why = True, "the sender could not keep up"
+                        rate = min(rate, w.send_kbps * 1.2)
+                        hold_at = now
+                else:
+                    lagging = 0
                 if hold_at is not None:
                     set_rate(rate)
             if hold_at is None:
                 if not suspect and now - last_step >= BLAST_STEP_S:
                     if rate >= BLAST_MAX_KBPS:
-                        capped = True
+                        capped, why = True, "the highest rate tried"
                         hold_at = now
                     else:
                         rate = min(BLAST_MAX_KBPS, rate * BLAST_GROWTH)
@@ -1171,31 +1502,29 @@ class Measurer:
                 continue
             measured = [s for s in snaps if s["local"] >= hold_at + rtt_s + 0.1]
             held = [w for w in windows if measured and w.t0_ms >= float(measured[0]["t_ms"])]
-            if not capped and len(held) >= 3 and all(
-                w.send_kbps is not None and w.recv_kbps >= 0.92 * w.send_kbps for w in held
-            ):
+            if not capped and len(held) >= 3 and windows_unsaturated(held):
                 # everything offered arrived after all: the saturation was a glitch (a CPU
                 # hiccup on a shared machine); ramp on
-                hold_at, suspect, last_step = None, False, now
+                hold_at, suspect, suspect_t1, last_step = None, False, None, now
                 continue
-            if len(measured) >= 2 and measured[-1]["t_ms"] - measured[0]["t_ms"] >= BLAST_HOLD_S * 1000:
+            if len(measured) >= 2 and hold_done(measured[0], measured[-1]):
                 break
         if hold_at is None:
             # never saturated within the time: the best the sender managed is a lower bound
             hold_at = time.monotonic()
-            capped = True
+            capped, why = True, "the link never saturated within the time"
         measured = [s for s in snaps if s["local"] >= hold_at + rtt_s + 0.1]
         if len(measured) < 2:
             measured = snaps[-max(2, min(len(snaps), 4)):]
         if len(measured) < 2:
-            return 0.0, capped, windows, hold_at
-        a, b = measured[0], measured[-1]
-        kbps = blast_kbps(a, b)
+            return 0.0, capped, windows, hold_at, why
+        a = measured[0]
+        kbps = blast_rate_fit(measured)
         hold_windows = [w for w in windows if w.t0_ms >= float(a["t_ms"])]
         if any(w.cpu >= CPU_BOUND for w in hold_windows) and len(hold_windows) >= 2 and \
                 sum(w.cpu for w in hold_windows) / len(hold_windows) >= CPU_BOUND:
-            capped = True  # the receiving process was the bottleneck
-        return kbps, capped, windows, hold_at + min(0.3, rtt_s)
+            capped, why = True, "the receiving process was busy"  # its CPU was the bottleneck
+        return kbps, capped, windows, hold_at + min(0.3, rtt_s), why
 
     async def bulk_upload(self) -> ThroughputResult:
         """Reliable-channel variant (aiortc's congestion control limits it): saturate the
