@@ -82,7 +82,8 @@ class PathProbe(Probe):
     title: ClassVar[str] = "Your connection to the clinic"
     timeout_s: ClassVar[float] = 30.0
     """Normal links finish in about 10 s; a satellite link (600 ms RTT) needs ~20 s."""
-    after: ClassVar[tuple[str, ...]] = ("ice",)
+    after: ClassVar[tuple[str, ...]] = ("ice", "loopback")
+    """Loopback loads the processor with its own throughput test: measure the path after it."""
     plan: Plan | None = None
     """Timing override (tests shorten it); None uses the protocol defaults."""
 
