@@ -171,3 +171,22 @@ def test_runner_rejects_a_bad_file_with_exit_2(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "unknown key(s) 'upp' in [network]" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.usefixtures("lab_ok", "nfqueue_ok")
+def test_media_leg_reads_the_video_stream_not_its_retransmissions(tmp_path: Path) -> None:
+    """On a lossy link aiortc retransmits video on a second (RTX) stream whose getStats entry
+    overwrites the video's: the media leg must still count the video stream's packets."""
+    from sessioncheck.lab.runner import run_scenario
+
+    path = _write(tmp_path, (
+        'title = "Lossy"\n[network]\nup_kbit = 10000\ndown_kbit = 10000\ndelay_ms = 10\n'
+        'loss_pct = 10\n[expect]\n'), "lossy.toml")
+    o = run_scenario(load_scenario(path))
+    assert o.error is None, o.error
+    sent = o.measurements["path.media.video_packets_sent"]
+    received = o.measurements["path.media.video_packets_received"]
+    loss = o.measurements["path.media.video_loss_pct"]
+    assert isinstance(sent, int) and isinstance(received, int) and isinstance(loss, float)
+    assert received >= sent // 2, (sent, received)
+    assert 1.0 <= loss <= 30.0, loss

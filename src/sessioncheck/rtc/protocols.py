@@ -638,12 +638,38 @@ class FrameCounter:
 _CLOCK_RATES = {"audio": 48000.0, "video": 90000.0}
 
 
+def _media_streams(receiver: Any) -> list[Any] | None:
+    """The receiver's per-SSRC RTP statistics, retransmission (RTX) streams left out; None
+    when this aiortc does not keep them where we look.
+
+    aiortc's ``getStats`` gives every SSRC of a receiver the same stats id, so the RTX
+    stream, created by the first retransmission, overwrites the media stream's entry: on a
+    lossy link the media leg read "3 packets received, 0 % lost" from the RTX stream."""
+    streams = getattr(receiver, "_RTCRtpReceiver__remote_streams", None)
+    rtx = getattr(receiver, "_RTCRtpReceiver__rtx_ssrc", None)
+    if not isinstance(streams, dict) or not isinstance(rtx, dict):
+        return None
+    return [stream for ssrc, stream in streams.items() if ssrc not in rtx]
+
+
 async def receive_stats(pc: RTCPeerConnection, counters: list[FrameCounter]) -> dict[str, Any]:
     """Receive-side statistics per kind: packets, loss, jitter (ms) and frames decoded."""
     out: dict[str, Any] = {}
     for receiver in pc.getReceivers():
         kind = receiver.track.kind if receiver.track else None
         if kind not in _CLOCK_RATES:
+            continue
+        streams = _media_streams(receiver)
+        if streams is not None:
+            if streams:
+                main = max(streams, key=lambda st: int(st.packets_received))
+                clock = float(getattr(main, "_clockrate", 0) or _CLOCK_RATES[kind])
+                out[kind] = {
+                    "packets_received": sum(int(st.packets_received) for st in streams),
+                    "packets_lost": sum(max(0, int(st.packets_lost)) for st in streams),
+                    # RTP jitter is in clock units: divide by the clock rate
+                    "jitter_ms": float(main.jitter) / clock * 1000.0,
+                }
             continue
         report = await receiver.getStats()
         for stats in report.values():
