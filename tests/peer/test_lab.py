@@ -67,3 +67,46 @@ def test_clients_limited_upload_is_blamed_on_the_client(lab: Lab, tmp_path: Path
     assert v["peer.client.candidate_type"] == "host"
     assert "The client's upload is the bottleneck" in out_host
     assert "Your upload is the bottleneck" in out_join
+
+
+def test_blocked_udp_client_relays_through_the_turn_url_that_answers(lab: Lab, tmp_path: Path) -> None:
+    """The client's network drops all UDP; the iceServers list names TURN over UDP first.
+    aiortc relays only through the first TURN URL, so without checking the URLs first the
+    client had no way out; it must find TURN over TCP and connect through it."""
+    from sessioncheck.lab.turn import PASSWORD, USERNAME, LabTurn
+
+    apply(lab, Impairment(up=Direction(rate_kbit=20000), down=Direction(rate_kbit=20000), block_udp=True))
+    turn = LabTurn(lab)
+    procs: list[Proc] = []
+    try:
+        ice_file = tmp_path / "ice-servers.json"
+        ice_file.write_text(json.dumps([{
+            "urls": [turn.turn_udp_url, turn.turn_tcp_url, turn.turn_tls_url],
+            "username": USERNAME, "credential": PASSWORD}]))
+        args = ("--server", start_serve(lab), "--ice-servers", str(ice_file),
+                "--ca-file", str(turn.ca_file), "--no-redact")
+        (tmp_path / "therapist").mkdir()
+        (tmp_path / "client").mkdir()
+        host = Proc(sessioncheck("host", *args), tmp_path / "therapist",
+                    prefix=lab.exec_argv(lab.ns.server, []))
+        procs.append(host)
+        code = host.wait_for("CODE ", 20).split()[1]
+        join = Proc(sessioncheck("join", code, *args), tmp_path / "client",
+                    prefix=lab.exec_argv(lab.ns.client, []))
+        procs.append(join)
+        _, _, err_join = join.finish(60)
+        _, _, err_host = host.finish(15)
+    finally:
+        for p in procs:
+            p.kill()
+        turn.close()
+    report = json.loads(next((tmp_path / "client").glob("sessioncheck-peer-*.json")).read_text())
+    v = {m["key"]: m["value"] for m in report["results"][0]["measurements"]}
+    # Recorded once the connection and its channels are open (before: "connect_failed").
+    assert v.get("peer.client.turn_url") == turn.turn_tcp_url, (err_host, err_join, v.get("peer.detail"))
+    assert v["peer.client.candidate_type"] == "relay"
+    assert v["peer.client.transport"] == "tcp"
+    assert "through the clinic's relay server" in err_join
+    assert v["peer.outcome"] == "ok", v.get("peer.detail")
+    assert float(v["peer.client.up_kbps"]) > 0
+    assert float(v["peer.therapist.up_kbps"]) > 0

@@ -4,7 +4,9 @@ Flow (both sides run this module; the server only introduces them):
 
 1. Signalling: the therapist opens a room and gets a code; the client joins with it; the
    server tells both the shared test id (see :mod:`sessioncheck.server.rooms`).
-2. Each side starts its ``system`` probe (local facts) at once, in the background.
+2. Each side starts its ``system`` probe (local facts) at once, in the background, and,
+   given more than one TURN URL, checks them directly (the ``ice`` probe) so that the one
+   that answers from here goes first: aiortc relays only through the first (``turn_url``).
 3. The client offers, the therapist answers (candidates gathered in full, relayed by the
    server). Each side runs a :class:`~sessioncheck.rtc.protocols.Measurer` on its own
    channels (``th-*`` / ``cl-*``) and a :class:`~sessioncheck.rtc.protocols.Responder` for
@@ -29,15 +31,15 @@ import json
 import logging
 import statistics
 import time
-from collections.abc import AsyncIterator, Awaitable, Iterable
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..events import ProbeFinished, ProbeStarted, Progress, RunFinished, Sample
 from ..model import Measurement, Report, Value
 from ..runner import host_facts
-from ..settings import Settings
+from ..settings import IceServer, Settings
 from .combine import (
     SideData,
     combined_report,
@@ -64,6 +66,8 @@ PREFIX = {THERAPIST: "th", CLIENT: "cl"}
 SYNC_LABEL = "peer-sync"
 DRAIN_MAX_S = 4.0
 """Longest wait, after an upload phase, for the bulk data still buffered to leave."""
+ICE_CHECK_S = 3.5
+"""Longest wait for the TURN check before connecting (the ice probe ends within 2.5 s)."""
 TITLE = "The connection between therapist and client"
 
 
@@ -159,6 +163,8 @@ class PeerTest:
         self._created = ""
         self._cancelled = False
         self._background: set[asyncio.Task[Any]] = set()
+        self._turn_url: str | None = None
+        """The TURN URL the ICE check found working here, offered to aiortc first."""
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -284,13 +290,14 @@ class PeerTest:
             self.code = info.display
             self._emit(RoomCreated(info.code, info.display, info.expires_in_s))
             system = self._spawn(self._system())
+            ordered = self._spawn(self._turn_order(s.ice_servers or info.ice_servers))
             self.progress(0.02, "waiting for the client to enter the code")
             paired = await room.wait_peer(self.plan.join_wait_s or info.expires_in_s + 5.0)
-            ice = s.ice_servers or info.ice_servers
         else:
             assert self.code is not None
             paired = await room.join(self.code, s.token)
-            ice = s.ice_servers or paired.ice_servers
+            ordered = self._spawn(self._turn_order(s.ice_servers or paired.ice_servers))
+        ice = await ordered
         self.timings["paired"] = time.monotonic()
         self.test_id = paired.test_id
         self._created = paired.created
@@ -304,6 +311,35 @@ class PeerTest:
         self._background.add(task)
         task.add_done_callback(self._background.discard)
         return task
+
+    async def _turn_order(self, ice: Sequence[IceServer]) -> list[IceServer]:
+        """The ICE servers with the TURN URL that answers from here first.
+
+        aiortc relays only through the first TURN URL it is given: behind a firewall that
+        blocks UDP a ``turn:…?transport=udp`` URL listed first leaves this side with no
+        relay at all. With more than one TURN URL the servers are checked directly first,
+        as ``check``'s ice probe does (at most ``ICE_CHECK_S``; with every server silent the
+        order is left as the path probe's first attempt would have it)."""
+        from ..probes.ice import IceProbe
+        from ..probes.path import ice_attempts
+        from ..runner import Runner
+
+        turn_urls = [u for server in ice for u in server.urls if u.strip().lower().startswith("turn")]
+        if len(turn_urls) < 2:
+            return list(ice)
+        settings = replace(self.settings, ice_servers=tuple(ice))
+        try:
+            async with asyncio.timeout(ICE_CHECK_S):
+                report = await Runner([IceProbe()], settings).run()
+            result = report.results[0] if report.results else None
+        except TimeoutError:
+            result = None
+        attempts = ice_attempts(ice, result)
+        if len(attempts) == 1:  # the check found a TURN URL that works: it goes first
+            first = next(u for server in attempts[0] for u in server.urls
+                         if u.strip().lower().startswith("turn"))
+            self._turn_url = first
+        return attempts[0]
 
     async def _system(self) -> None:
         from ..probes.system import SystemProbe
@@ -347,13 +383,16 @@ class PeerTest:
         pc = self._pc = make_peer(ice)
         audio, video, gate = make_media_sources()
         Responder(pc, prefix=PREFIX[self.other])
-        sync_channel: asyncio.Future[RTCDataChannel] = asyncio.get_running_loop().create_future()
+        # The sync channel's listener is attached as soon as the channel exists: a message
+        # that arrives before anyone listens is dropped (the client's facts, sent the moment
+        # it connected, were lost now and then and the therapist waited 6 s for them).
+        sync_channel: asyncio.Future[_Sync] = asyncio.get_running_loop().create_future()
         started = time.monotonic()
         if self.role == CLIENT:  # the client offers
             pc.addTrack(audio)
             pc.addTrack(video)
             measurer = Measurer(pc, plan.measure, prefix=PREFIX[self.role], on_sample=self.sample)
-            sync_channel.set_result(pc.createDataChannel(SYNC_LABEL, ordered=True))
+            sync_channel.set_result(_Sync(pc.createDataChannel(SYNC_LABEL, ordered=True)))
             await pc.setLocalDescription(await pc.createOffer())
             await room.send({"type": "offer", "sdp": pc.localDescription.sdp})
             answer = await room.receive("answer", plan.connect_timeout_s)
@@ -361,7 +400,7 @@ class PeerTest:
         else:
             def on_channel(channel: RTCDataChannel) -> None:
                 if channel.label == SYNC_LABEL and not sync_channel.done():
-                    sync_channel.set_result(channel)
+                    sync_channel.set_result(_Sync(channel))
 
             pc.on("datachannel", on_channel)
             offer = await room.receive("offer", plan.connect_timeout_s)
@@ -382,11 +421,11 @@ class PeerTest:
             await self._guard(wait_connected(pc, plan.connect_timeout_s), plan.connect_timeout_s + 1, "connect")
             for ch in (measurer.ctl, measurer.probe, measurer.bulk):
                 await self._guard(wait_open(ch, plan.connect_timeout_s), plan.connect_timeout_s + 1, "connect")
-            channel = await self._guard(sync_channel, plan.connect_timeout_s, "open the test channel")
+            sync = await self._guard(sync_channel, plan.connect_timeout_s, "open the test channel")
+            channel = sync.channel
             await self._guard(wait_open(channel, plan.connect_timeout_s), plan.connect_timeout_s + 1, "connect")
         except PeerConnectError as e:
             raise TestEnded("connect_failed", str(e)) from None
-        sync = _Sync(channel)
         self.timings["connected"] = time.monotonic()
         self.record("connect_s", round(time.monotonic() - started, 3), "s")
         pair = selected_pair(pc)
@@ -396,7 +435,11 @@ class PeerTest:
             self.record("candidate_type", pair.local_type)
             self.record("remote_candidate_type", pair.remote_type)
             self.record("transport", _transport(pair.local_type, pair.transport, list(ice)))
-        self.progress(0.1, "connected directly to the other side")
+        if self._turn_url is not None:
+            self.record("turn_url", self._turn_url)
+        relayed = pair is not None and "relay" in (pair.local_type, pair.remote_type)
+        self.progress(0.1, "connected to the other side" + (" through the clinic's relay server" if relayed
+                                                             else " directly"))
         facts = self._spawn(self._send_facts(sync, system))
         try:
             await self._phases(measurer, sync, gate)
@@ -470,9 +513,11 @@ class PeerTest:
         if other.kind == "browser":  # a page has no catalogue: send it its own wording
             sync.send({"op": "verdict", **self._wording_for_browser()})
         sync.send({"op": "got"})
-        # both copies are complete once each side has the other's results; a lost "got" is harmless
+        # The other side's "got" says our results reached it: closing before then can drop
+        # them while still queued (over a TCP relay after the upload phases, aiortc's SCTP
+        # took over 2 s to deliver them and the client's copy lost the therapist's half).
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(sync.next("got"), 2.0)
+            await asyncio.wait_for(sync.next("got"), self.plan.exchange_timeout_s)
         self.progress(1.0, "done")
 
     def _wording_for_browser(self) -> dict[str, str]:
