@@ -513,9 +513,8 @@ class PeerTest:
         if other.kind == "browser":  # a page has no catalogue: send it its own wording
             sync.send({"op": "verdict", **self._wording_for_browser()})
         sync.send({"op": "got"})
-        # The other side's "got" says our results reached it: closing before then can drop
-        # them while still queued (over a TCP relay after the upload phases, aiortc's SCTP
-        # took over 2 s to deliver them and the client's copy lost the therapist's half).
+        # The other side's "got" says our results reached it: closing the connection before
+        # then could drop them while aiortc still has them queued.
         with contextlib.suppress(Exception):
             await asyncio.wait_for(sync.next("got"), self.plan.exchange_timeout_s)
         self.progress(1.0, "done")
