@@ -31,25 +31,31 @@ def lab() -> Iterator[Lab]:
         yield built
 
 
-def test_clients_limited_upload_is_blamed_on_the_client(lab: Lab, tmp_path: Path) -> None:
-    apply(lab, Impairment(up=Direction(rate_kbit=CLIENT_UP_KBIT)))
-    url = start_serve(lab)
+def _host_and_join(lab: Lab, tmp_path: Path, *args: str, join_s: float = 45) -> tuple[tuple[str, str], tuple[str, str]]:
+    """``sessioncheck host`` in the server namespace and ``join`` in the client's, each with
+    ``args``, run in ``tmp_path/therapist`` and ``tmp_path/client``: (stdout, stderr) of each."""
     procs: list[Proc] = []
     try:
         (tmp_path / "therapist").mkdir()
         (tmp_path / "client").mkdir()
-        host = Proc(sessioncheck("host", "--server", url), tmp_path / "therapist",
+        host = Proc(sessioncheck("host", *args), tmp_path / "therapist",
                     prefix=lab.exec_argv(lab.ns.server, []))
         procs.append(host)
         code = host.wait_for("CODE ", 20).split()[1]
-        join = Proc(sessioncheck("join", code, "--server", url), tmp_path / "client",
+        join = Proc(sessioncheck("join", code, *args), tmp_path / "client",
                     prefix=lab.exec_argv(lab.ns.client, []))
         procs.append(join)
-        _, out_join, err_join = join.finish(45)
+        _, out_join, err_join = join.finish(join_s)
         _, out_host, err_host = host.finish(15)
     finally:
         for p in procs:
             p.kill()
+    return (out_host, err_host), (out_join, err_join)
+
+
+def test_clients_limited_upload_is_blamed_on_the_client(lab: Lab, tmp_path: Path) -> None:
+    apply(lab, Impairment(up=Direction(rate_kbit=CLIENT_UP_KBIT)))
+    (out_host, err_host), (out_join, err_join) = _host_and_join(lab, tmp_path, "--server", start_serve(lab))
     reports = {role: json.loads(next((tmp_path / role).glob("sessioncheck-peer-*.json")).read_text())
                for role in ("therapist", "client")}
     assert reports["therapist"] == reports["client"], (err_host, err_join)
@@ -77,28 +83,15 @@ def test_blocked_udp_client_relays_through_the_turn_url_that_answers(lab: Lab, t
 
     apply(lab, Impairment(up=Direction(rate_kbit=20000), down=Direction(rate_kbit=20000), block_udp=True))
     turn = LabTurn(lab)
-    procs: list[Proc] = []
     try:
         ice_file = tmp_path / "ice-servers.json"
         ice_file.write_text(json.dumps([{
             "urls": [turn.turn_udp_url, turn.turn_tcp_url, turn.turn_tls_url],
             "username": USERNAME, "credential": PASSWORD}]))
-        args = ("--server", start_serve(lab), "--ice-servers", str(ice_file),
-                "--ca-file", str(turn.ca_file), "--no-redact")
-        (tmp_path / "therapist").mkdir()
-        (tmp_path / "client").mkdir()
-        host = Proc(sessioncheck("host", *args), tmp_path / "therapist",
-                    prefix=lab.exec_argv(lab.ns.server, []))
-        procs.append(host)
-        code = host.wait_for("CODE ", 20).split()[1]
-        join = Proc(sessioncheck("join", code, *args), tmp_path / "client",
-                    prefix=lab.exec_argv(lab.ns.client, []))
-        procs.append(join)
-        _, _, err_join = join.finish(60)
-        _, _, err_host = host.finish(15)
+        (_, err_host), (_, err_join) = _host_and_join(
+            lab, tmp_path, "--server", start_serve(lab), "--ice-servers", str(ice_file),
+            "--ca-file", str(turn.ca_file), "--no-redact", join_s=60)
     finally:
-        for p in procs:
-            p.kill()
         turn.close()
     report = json.loads(next((tmp_path / "client").glob("sessioncheck-peer-*.json")).read_text())
     v = {m["key"]: m["value"] for m in report["results"][0]["measurements"]}
