@@ -117,11 +117,17 @@ class PathProbe(Probe):
                 await embedded.stop()
 
     async def _measure(self, ctx: ProbeContext, url: str) -> None:
+        from ..rtc.peer import preload_aiortc
         from ..server.client import Signalling
 
         started = time.monotonic()
         ctx.progress(0.02, "contacting the check server")
-        sig, welcome = await Signalling.connect(url, ctx.settings.token, ca_file=ctx.settings.ca_file)
+        # a path-only check has not imported aiortc yet: meanwhile, not after
+        loading = asyncio.ensure_future(asyncio.to_thread(preload_aiortc))
+        try:
+            sig, welcome = await Signalling.connect(url, ctx.settings.token, ca_file=ctx.settings.ca_file)
+        finally:
+            await loading
         attempts = ice_attempts(ctx.settings.ice_servers or welcome.ice_servers, ctx.dependencies.get("ice"))
         for i, servers in enumerate(attempts):
             last = i == len(attempts) - 1

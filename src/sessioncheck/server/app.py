@@ -300,6 +300,9 @@ class RunningServer:
 
 async def start_server(config: ServerConfig, ssl_context: Any = None) -> RunningServer:
     """Start listening (``port=0`` picks a free port) and return the signalling URL."""
+    from ..rtc.peer import preload_aiortc
+
+    preload_aiortc()  # before listening: the first test would otherwise wait for it
     app = make_app(config)
     runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=2.0)
     await runner.setup()
