@@ -13,6 +13,7 @@ import pytest
 from sessioncheck.events import Sample
 from sessioncheck.model import Measurement, ProbeResult, Status
 from sessioncheck.probes import PROBES, load_probe
+from sessioncheck.probes import path as path_module
 from sessioncheck.probes.path import PathProbe, _first_turn_url, ice_attempts
 from sessioncheck.rtc.protocols import Plan
 from sessioncheck.runner import Runner
@@ -71,6 +72,17 @@ async def test_local_end_to_end() -> None:
     summary = next(f for f in result.findings if f.code == "network.summary")
     assert summary.evidence["path.server_kind"] == "local"
     assert elapsed < 12.0
+
+
+async def test_channels_announced_in_band_still_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A client that does not negotiate its channels out of band (an older sessioncheck)
+    is still answered: the reflector takes the channels as they are announced."""
+    monkeypatch.setattr(path_module, "NEGOTIATED_ID", None)
+    report = await Runner([short_probe()], Settings(server="local")).run()
+    value = {m.key: m.value for m in report.results[0].measurements}
+    assert value["path.outcome"] == "ok", value
+    assert float(value["path.rtt_ms"]) > 0  # type: ignore[arg-type]
+    assert int(value["path.media.video_frames"]) > 0  # type: ignore[arg-type]
 
 
 def test_cli_against_serve_subprocess(serve) -> None:  # type: ignore[no-untyped-def]

@@ -101,6 +101,20 @@ async def test_broken_offer_is_refused(server: RunningServer) -> None:
         assert (await health(s, server))["active"] == 0
 
 
+@pytest.mark.parametrize("negotiated_id", [-1, 65_532, "0", 1.5, True])
+async def test_bad_negotiated_channel_id_is_refused(server: RunningServer, negotiated_id: object) -> None:
+    async with aiohttp.ClientSession() as s:
+        ws, welcome = await hello(s, server.url)
+        assert welcome["type"] == "welcome"
+        sdp = "v=0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
+        await ws.send_json({"type": "offer", "sdp": sdp, "negotiated_id": negotiated_id})
+        reply = json.loads((await asyncio.wait_for(ws.receive(), 10)).data)
+        assert reply["type"] == "error"
+        assert reply["code"] == "bad_message"
+        assert "negotiated_id must be a whole number from 0 to 65531" in reply["message"]
+        await ws.close()
+
+
 async def test_oversized_message_closes_only_that_client(server: RunningServer) -> None:
     async with aiohttp.ClientSession() as s:
         ws, welcome = await hello(s, server.url)

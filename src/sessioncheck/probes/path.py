@@ -53,6 +53,10 @@ FALLBACK_ATTEMPT_S = 4.0
 """When the ice probe did not say which TURN URL works, each URL but the last gets this
 long to connect before a fresh connection tries the next (aiortc uses only the first
 TURN URL it is given)."""
+NEGOTIATED_ID = 0
+"""The measurement channels are negotiated out of band on SCTP streams 0-2 (the offer
+message tells the reflector): they open with SCTP, a round trip sooner, and no channel
+open message can be lost on the way."""
 MEDIA_SHARE = 0.7
 """The media leg's video aims at this share of the measured upload (at most 1.5 Mbit/s)."""
 MEDIA_MIN_BPS = 50_000
@@ -155,7 +159,7 @@ class PathProbe(Probe):
         pc = make_peer(servers)
         watcher: asyncio.Task[str] | None = None
         try:
-            measurer = Measurer(pc, self.plan, on_sample=ctx.sample)
+            measurer = Measurer(pc, self.plan, negotiated_id=NEGOTIATED_ID, on_sample=ctx.sample)
             audio, video, gate = make_media_sources()
             pc.addTrack(audio)
             pc.addTrack(video)
@@ -164,7 +168,7 @@ class PathProbe(Probe):
                 async with asyncio.timeout(timeout_s + CONNECT_TIMEOUT_S):
                     # gathering through a blocked TURN URL can itself take seconds
                     await pc.setLocalDescription(await pc.createOffer())
-                answer = await sig.exchange(pc.localDescription.sdp, CONNECT_TIMEOUT_S)
+                answer = await sig.exchange(pc.localDescription.sdp, CONNECT_TIMEOUT_S, NEGOTIATED_ID)
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
                 await wait_connected(pc, max(1.0, deadline - time.monotonic()))
                 for ch in (measurer.ctl, measurer.probe, measurer.bulk):

@@ -143,7 +143,7 @@ class Reflector:
 
     async def _run_test(self, ws: web.WebSocketResponse, peer: str) -> None:
         from ..rtc.peer import close_all, make_peer
-        from ..rtc.protocols import Responder
+        from ..rtc.protocols import NEGOTIATED_ID_MAX, Responder
 
         offer = await _receive_json(ws, OFFER_TIMEOUT_S)
         if offer is None:
@@ -155,6 +155,12 @@ class Reflector:
         if "\nm=application " not in sdp.replace("\r\n", "\n"):
             await _refuse(ws, "bad_message", "the offer has no data channel to measure over")
             return
+        negotiated = offer.get("negotiated_id")
+        if negotiated is not None and (
+            type(negotiated) is not int or not 0 <= negotiated <= NEGOTIATED_ID_MAX
+        ):
+            await _refuse(ws, "bad_message", f"negotiated_id must be a whole number from 0 to {NEGOTIATED_ID_MAX}")
+            return
         from aiortc import RTCSessionDescription
 
         pc = make_peer(self.config.ice_servers)
@@ -162,6 +168,8 @@ class Reflector:
         try:
             try:
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+                if negotiated is not None:
+                    responder.attach_negotiated(negotiated)
                 await pc.setLocalDescription(await pc.createAnswer())
             except Exception as e:  # a broken offer is the client's problem, not the server's
                 logger.info("bad offer from %s: %s", peer, e)

@@ -144,8 +144,14 @@ class Signalling:
         self.closed.set()
         raise ServerUnreachable("the server closed the connection")
 
-    async def exchange(self, offer_sdp: str, timeout_s: float) -> str:
-        await self.ws.send_json({"type": "offer", "sdp": offer_sdp})
+    async def exchange(self, offer_sdp: str, timeout_s: float, negotiated_id: int | None = None) -> str:
+        """Send the offer and return the answer's SDP. ``negotiated_id``: the measurer's
+        channels are negotiated out of band from this SCTP stream id (the reflector creates
+        its ends; see :func:`sessioncheck.rtc.protocols.create_channels`)."""
+        offer: dict[str, Any] = {"type": "offer", "sdp": offer_sdp}
+        if negotiated_id is not None:
+            offer["negotiated_id"] = negotiated_id
+        await self.ws.send_json(offer)
         reply = await self.receive(timeout_s)
         if reply.get("type") == "error":
             raise _refusal(reply)
