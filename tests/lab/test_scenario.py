@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -192,3 +193,35 @@ def test_media_leg_reads_the_video_stream_not_its_retransmissions(tmp_path: Path
     assert isinstance(sent, int) and isinstance(received, int) and isinstance(loss, float)
     assert received >= sent // 2, (sent, received)
     assert 0.0 < loss <= 30.0, loss
+
+
+@pytest.mark.usefixtures("lab_ok", "nfqueue_ok")
+def test_download_delay_under_load_counts_the_pongs_still_queued(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deep download queue: pongs of the pings sent while the download test held it full
+    come back after the test ended (the media leg runs meanwhile), and still count. Read
+    only by the test's end, 6 of the 14 pings had come back (measured)."""
+    from sessioncheck.lab import runner
+
+    reports: list[dict[str, Any]] = []
+    compare_report = runner.compare
+
+    def keep(scenario: Any, report: dict[str, Any], outcome: ScenarioOutcome) -> None:
+        reports.append(report)
+        compare_report(scenario, report, outcome)
+
+    monkeypatch.setattr(runner, "compare", keep)
+    path = _write(tmp_path, (
+        'title = "Deep download queue"\n[network]\nup_kbit = 10000\ndown_kbit = 3000\n'
+        'delay_ms = 10\ndown_queue_ms = 700\n[expect]\n'), "deep.toml")
+    o = runner.run_scenario(load_scenario(path))
+    assert o.error is None, o.error
+    m = o.measurements
+    assert m.get("path.outcome") == "ok", (m.get("path.outcome"), m.get("path.detail"))
+    loaded = next(x for r in reports[0]["results"] for x in r["measurements"]
+                  if x["key"] == "path.loaded_rtt_down_ms")
+    idle = m["path.rtt_ms"]
+    assert loaded["value"] - idle >= 250.0, (idle, loaded)
+    # one ping every 50 ms through a hold of about 0.7 s
+    assert len(loaded["samples"]) >= 10, loaded

@@ -235,9 +235,21 @@ class PathProbe(Probe):
             ctx_value(ctx, "path.transport") in ("tcp", "tls")
         if relay_tcp:
             ctx.record("path.loaded_rtt_not_judged", LOADED_RTT_TCP_RELAY)
-        deltas: list[float] = []
+        loaded_by: dict[str, list[float]] = {}
+
+        def record_loaded(direction: str, rtts: list[float]) -> None:
+            if not rtts:
+                return
+            loaded_by[direction] = rtts
+            ctx.record(f"path.loaded_rtt_{direction}_ms", round(statistics.median(rtts), 2), "ms",
+                       [round(r, 3) for r in rtts])
+            if idle_median is not None:
+                worst = max(statistics.median(r) for r in loaded_by.values()) - idle_median
+                ctx.record("path.loaded_rtt_delta_ms", round(max(0.0, worst), 2), "ms")
+
         rates: dict[str, float] = {}
         up_sent = 0
+        down_span = (0.0, 0.0)
         for direction in ("up", "down"):
             if direction == "up":
                 result = await m.upload()
@@ -247,7 +259,10 @@ class PathProbe(Probe):
                 up_stream = asyncio.ensure_future(
                     m.send_stream(STREAM_LOSS_UP, loss_stream_pps(rates.get("up")), stop, LOSS_STREAM_MAX_S))
                 try:
-                    result = await m.download()
+                    # the media leg sends up only: it need not wait for the download's queue
+                    # to drain (pongs still in it are read after the media leg)
+                    result = await m.download(drain=False)
+                    down_span = result.loaded_span
                 finally:
                     stop.set()
                     up_sent = await up_stream
@@ -258,13 +273,7 @@ class PathProbe(Probe):
             if result.capped:
                 ctx.record(f"path.{direction}_kbps_capped_why", result.capped_why)
             rates[direction] = result.kbps
-            if result.loaded_rtts_ms:
-                loaded = statistics.median(result.loaded_rtts_ms)
-                ctx.record(f"path.loaded_rtt_{direction}_ms", round(loaded, 2), "ms",
-                           [round(r, 3) for r in result.loaded_rtts_ms])
-                if idle_median is not None:
-                    deltas.append(loaded - idle_median)
-                    ctx.record("path.loaded_rtt_delta_ms", round(max(0.0, max(deltas)), 2), "ms")
+            record_loaded(direction, result.loaded_rtts_ms)
             ctx.progress(0.55 if direction == "up" else 0.8, f"{direction}load speed measured")
 
         # after the other measurements (no competing traffic for them), at a rate that fits;
@@ -281,6 +290,7 @@ class PathProbe(Probe):
             loss_up = loss_up + await m.guard(up_report)
         finally:
             up_report.cancel()
+        record_loaded("down", m.rtts_since(*down_span))
         paced_down, jitter_down = m.paced_down(idle.paced_up_sent)
         if jitter_down is not None:
             ctx.record("path.jitter_down_ms", round(jitter_down, 2), "ms")

@@ -1020,6 +1020,9 @@ class ThroughputResult:
     """True when a process (not the network) limited the rate: ``kbps`` is a lower bound."""
     capped_why: str = ""
     """Why ``capped`` (plain words for support)."""
+    loaded_span: tuple[float, float] = (0.0, 0.0)
+    """Send times (local monotonic s) of the pings that met the full queue: read
+    ``Measurer.rtts_since(*loaded_span)`` again later for pongs that were still queued."""
 
 
 @dataclass
@@ -1394,13 +1397,17 @@ class Measurer:
         """Upload capacity: we blast, the responder counts (see :class:`BlastSender`)."""
         return await self.capacity("up")
 
-    async def download(self) -> ThroughputResult:
+    async def download(self, *, drain: bool = True) -> ThroughputResult:
         """Download capacity: the responder blasts at rates we set, we count."""
-        return await self.capacity("down")
+        return await self.capacity("down", drain=drain)
 
-    async def capacity(self, direction: str) -> ThroughputResult:
+    async def capacity(self, direction: str, *, drain: bool = True) -> ThroughputResult:
         """Ramp an unreliable paced blast until the link saturates, then hold it just above
-        the receive rate and measure what arrives; ping meanwhile (latency under load)."""
+        the receive rate and measure what arrives; ping meanwhile (latency under load).
+
+        ``drain``: wait for the queue the blast filled to empty (and the pongs queued in it
+        to come back) before returning. Without it, a caller whose next phase does not use
+        that direction's queue goes on at once and reads ``loaded_span`` later."""
         up = direction == "up"
         stream = 3 if up else 4
         snaps: list[dict[str, Any]] = []
@@ -1471,11 +1478,12 @@ class Measurer:
         t_end = time.monotonic()
         # pongs of pings sent into the full queue come back up to a queue later
         loaded = self.rtts_since(loaded_from, t_end)
-        await self.guard(asyncio.sleep(drain_wait_s(loaded)))
-        loaded = self.rtts_since(loaded_from, t_end)
+        if drain:
+            await self.guard(asyncio.sleep(drain_wait_s(loaded)))
+            loaded = self.rtts_since(loaded_from, t_end)
         return ThroughputResult(kbps=kbps, windows_kbps=[w.recv_kbps for w in windows],
                                 loaded_rtts_ms=loaded, duration_s=t_end - t0, capped=capped,
-                                capped_why=why)
+                                capped_why=why, loaded_span=(loaded_from, t_end))
 
     async def _blast_control(
         self, set_rate: Callable[[float], None], snaps: list[dict[str, Any]], key: str, max_s: float,
