@@ -20,9 +20,9 @@ from sessioncheck.rtc.protocols import (
     drain_wait_s,
     hold_done,
     loss_stream_pps,
+    paced_margin_s,
     pack,
     percentile,
-    settle_s,
     stall_timeout_s,
     sustained_kbps,
     unpack,
@@ -189,9 +189,17 @@ def test_loss_stream_stays_well_below_capacity() -> None:
 # --- timing that scales with the round trip ---------------------------------------------------
 
 
-def test_settle_waits_for_a_round_trip_and_a_half() -> None:
-    assert settle_s(0.005) == pytest.approx(0.15)
-    assert settle_s(0.6) == pytest.approx(1.0)
+@pytest.mark.parametrize(
+    ("rtts_ms", "margin_s"),
+    [
+        ([], 0.1),  # no round trips: the plain margin
+        ([20.0] * 50, 0.1),  # no jitter: nothing to add
+        ([100.0 + (i % 30) for i in range(60)], 0.1 + 0.028),  # p95 128 - min 100
+        ([600.0] * 40 + [1800.0] * 10, 0.5),  # capped
+    ],
+)
+def test_paced_margin_adds_the_spread_of_round_trips(rtts_ms: list[float], margin_s: float) -> None:
+    assert paced_margin_s(rtts_ms) == pytest.approx(margin_s)
 
 
 def test_capacity_budget_grows_with_rtt_up_to_the_limit() -> None:

@@ -29,7 +29,8 @@ Control requests (measurer → responder), each answered when it says so:
   ``PACED_MIN_INTERVAL_MS``; streams denser than a ``PACED_TICK_S`` tick go out a tick's
   worth at a time). Used for the idle phase's 5 ms stream (jitter, loss) and for the
   download loss stream during the media leg.
-* ``{"op": "paced_report", "stream": S, "req": R}``: answered with
+* ``{"op": "paced_report", "stream": S, "req": R, "wait_ms": W}``: answered ``W`` ms
+  after it arrives (default 0, at most ``PACED_MARGIN_MAX_S``) with
   ``{"op": "paced_report", "req": R, "received": n, "max_seq": m, "jitter_ms": j}``.
 * ``{"op": "rx_start"}`` / ``{"op": "rx_stop"}``: report bulk bytes received every
   ``RX_REPORT_S`` as ``{"op": "rx", "bytes": total, "t_ms": responder_clock_ms}``.
@@ -511,10 +512,17 @@ def loss_stream_pps(capacity_kbps: float | None) -> float:
     return min(LOSS_STREAM_MAX_PPS, LOSS_STREAM_SHARE * capacity_kbps * 1000.0 / LOSS_PACKET_BITS)
 
 
-def settle_s(rtt_s: float) -> float:
-    """Wait after a paced phase for its last packets (both ways) to land: one and a half
-    round trips and a margin for jitter, at least 150 ms."""
-    return max(0.15, 1.5 * rtt_s + 0.1)
+PACED_MARGIN_S = 0.1
+PACED_MARGIN_MAX_S = 0.5
+
+
+def paced_margin_s(rtts_ms: list[float]) -> float:
+    """How long the responder holds its count of a paced stream after our report request
+    arrived (right behind our last paced packet), and so how long its own last packets
+    have to reach us before the answer does: 100 ms plus the spread of the quiet round
+    trips (p95 - min, a bound on how far jitter can hold a packet back), at most 0.5 s."""
+    spread = (percentile(rtts_ms, 95) - min(rtts_ms)) / 1000.0 if rtts_ms else 0.0
+    return min(PACED_MARGIN_MAX_S, PACED_MARGIN_S + spread)
 
 
 def capacity_budget_s(base_s: float, rtt_s: float) -> float:
@@ -864,16 +872,8 @@ class Responder:
                 )
             )
         elif op == "paced_report":
-            m = self.meters.get(int(msg["stream"]), JitterMeter())
-            self._send(
-                {
-                    "op": "paced_report",
-                    "req": msg.get("req"),
-                    "received": m.received,
-                    "max_seq": m.max_seq,
-                    "jitter_ms": m.jitter_ms,
-                }
-            )
+            wait_ms = min(PACED_MARGIN_MAX_S * 1000.0, max(0.0, float(msg.get("wait_ms") or 0)))
+            self._spawn(self._paced_report(int(msg["stream"]), msg.get("req"), wait_ms / 1000.0))
         elif op == "rx_start":
             self._rx_stop = asyncio.Event()
             self._spawn(self._rx_report(self._rx_stop))
@@ -922,6 +922,13 @@ class Responder:
                 if not await send_raw_probe(self.probe, pack(KIND_PACED, stream, seq, now_ms(), size)):
                     self.probe.send(pack(KIND_PACED, stream, seq, now_ms(), size))
                 seq += 1
+
+    async def _paced_report(self, stream: int, req: Any, wait_s: float) -> None:
+        if wait_s > 0:
+            await asyncio.sleep(wait_s)
+        m = self.meters.get(stream, JitterMeter())
+        self._send({"op": "paced_report", "req": req, "received": m.received,
+                    "max_seq": m.max_seq, "jitter_ms": m.jitter_ms})
 
     async def _rx_report(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -1300,9 +1307,11 @@ class Measurer:
                     self.probe.send(packet)
 
         await self.guard(paced_up())
-        # the last down packets left the responder half a round trip after ours
-        await self.guard(asyncio.sleep(settle_s(self._median_rtt_s())))
-        report = await self.request({"op": "paced_report", "stream": up_stream})
+        # the request travels right behind our last paced packet, and the responder's last
+        # packets leave it as the request arrives: the margin covers jitter both ways
+        margin = paced_margin_s(self.rtts_since(t0, t_paced))
+        report = await self.request({"op": "paced_report", "stream": up_stream,
+                                     "wait_ms": round(margin * 1000.0)})
         down = self._meters.get(down_stream, JitterMeter())
         up_received = int(report["received"])
         return IdleResult(
