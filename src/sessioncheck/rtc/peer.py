@@ -25,11 +25,11 @@ CONNECT_TIMEOUT_S = 10.0
 SCTP_RTO_INITIAL_S = 0.5
 """SCTP's retransmission timeout before a round trip is measured: browsers' SCTP (dcSCTP)
 uses 0.5 s, aiortc RFC 4960's 3 s. aiortc times INIT, COOKIE-ECHO, the data-channel open
-messages and each side's first data with it: one packet of these lost cost 3 s (the
-channels of a 3 %-loss link took 3.3 s to open), and the reflector's first answer, lost,
-1 s with a 1 s setting. dcSCTP waits 1 s for INIT and COOKIE-ECHO, aiortc has one timer:
-on a path slower than 0.5 s they are sent twice, which both ends take in their stride
-(a repeated INIT is answered again before any data flows, a repeated COOKIE-ECHO is
+messages and each side's first data with it, so one of these lost cost 3 s (the channels
+of a 3 %-loss link took 3.3 s to open; at 1 s, a lost first answer of the reflector still
+cost a second). dcSCTP waits 1 s for INIT and COOKIE-ECHO, but aiortc has one timer: on a
+path slower than 0.5 s they are sent twice, which both ends take in their stride (a
+repeated INIT is answered again before any data flows, a repeated COOKIE-ECHO is
 acknowledged again)."""
 SCTP_RTO_MIN_S = 0.4
 """The least retransmission timeout once round trips are measured (aiortc: 1 s, dcSCTP:
