@@ -59,6 +59,7 @@ async def test_local_end_to_end() -> None:
     assert value["path.transport"] == "udp"
     rtt = result.measurement("path.rtt_ms")
     assert rtt is not None and rtt.samples is not None and len(rtt.samples) >= 50
+    assert value["path.pings_lost_pct"] == 0.0  # loopback loses none
     assert 0 < float(value["path.rtt_ms"]) < 50  # type: ignore[arg-type]
     assert float(value["path.loss_up_pct"]) < 5 and float(value["path.loss_down_pct"]) < 5  # type: ignore[arg-type]
     assert value["path.jitter_up_ms"] is not None and value["path.jitter_down_ms"] is not None

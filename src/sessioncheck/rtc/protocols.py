@@ -1289,6 +1289,8 @@ class Measurer:
 
         await self.guard(quiet_pings())
         t_paced = time.monotonic()
+        # not the keepalive pings of the report request below: their pongs are not counted
+        pings_sent = self._ping_seq - pings_before
         self.send(
             {"op": "paced_send", "stream": down_stream, "count": count,
              "interval_ms": p.paced_interval_ms, "size": PACED_SIZE}
@@ -1316,7 +1318,7 @@ class Measurer:
         up_received = int(report["received"])
         return IdleResult(
             rtts_ms=self.rtts_since(t0, t_paced),
-            pings_sent=self._ping_seq - pings_before,
+            pings_sent=pings_sent,
             jitter_up_ms=float(report["jitter_ms"]) if up_received > 1 else None,
             jitter_down_ms=down.jitter_ms if down.received > 1 else None,
             loss_up_pct=100.0 * (count - up_received) / count,
