@@ -14,7 +14,7 @@ from sessioncheck.events import Sample
 from sessioncheck.model import Measurement, ProbeResult, Status
 from sessioncheck.probes import PROBES, load_probe
 from sessioncheck.probes import path as path_module
-from sessioncheck.probes.path import PathProbe, _first_turn_url, ice_attempts
+from sessioncheck.probes.path import PathProbe, first_turn_url, ice_attempts
 from sessioncheck.rtc.protocols import Plan
 from sessioncheck.runner import Runner
 from sessioncheck.settings import IceServer, Settings
@@ -173,7 +173,7 @@ def test_ice_attempts_without_turn_is_one_attempt_unchanged() -> None:
 
 def test_ice_attempts_without_the_ice_probe_tries_udp_then_tcp_then_tls() -> None:
     attempts = ice_attempts(_servers(), None)
-    assert [_first_turn_url(a) for a in attempts] == [TURN_UDP, TURN_TCP, TURN_TLS]
+    assert [first_turn_url(a) for a in attempts] == [TURN_UDP, TURN_TCP, TURN_TLS]
     for a in attempts:
         assert STUN in _urls(a)  # STUN stays in every attempt
         assert sorted(_urls(a)) == sorted([STUN, TURN_UDP, TURN_TCP, TURN_TLS])
@@ -185,12 +185,12 @@ def test_ice_attempts_put_the_url_that_worked_first_and_only_once() -> None:
     # UDP blocked: the ice probe found only the TCP and TLS relays working
     attempts = ice_attempts(_servers(), _ice({TURN_UDP: False, TURN_TCP: True, TURN_TLS: True}))
     assert len(attempts) == 1
-    assert _first_turn_url(attempts[0]) == TURN_TCP
+    assert first_turn_url(attempts[0]) == TURN_TCP
     # everything working: UDP first
     attempts = ice_attempts(_servers(), _ice({TURN_UDP: True, TURN_TCP: True, TURN_TLS: True}))
-    assert len(attempts) == 1 and _first_turn_url(attempts[0]) == TURN_UDP
+    assert len(attempts) == 1 and first_turn_url(attempts[0]) == TURN_UDP
 
 
 def test_ice_attempts_fall_back_to_all_when_no_turn_url_worked() -> None:
     attempts = ice_attempts(_servers(), _ice({TURN_UDP: False, TURN_TCP: False, TURN_TLS: False}))
-    assert [_first_turn_url(a) for a in attempts] == [TURN_UDP, TURN_TCP, TURN_TLS]
+    assert [first_turn_url(a) for a in attempts] == [TURN_UDP, TURN_TCP, TURN_TLS]

@@ -321,7 +321,7 @@ class PeerTest:
         as ``check``'s ice probe does (at most ``ICE_CHECK_S``; with every server silent the
         order is left as the path probe's first attempt would have it)."""
         from ..probes.ice import IceProbe
-        from ..probes.path import _first_turn_url, ice_attempts
+        from ..probes.path import first_turn_url, ice_attempts
         from ..runner import Runner
 
         turn_urls = [u for server in ice for u in server.urls if u.strip().lower().startswith("turn")]
@@ -336,7 +336,7 @@ class PeerTest:
             result = None
         attempts = ice_attempts(ice, result)
         if len(attempts) == 1:  # the check found a TURN URL that works: it goes first
-            self._turn_url = _first_turn_url(attempts[0])
+            self._turn_url = first_turn_url(attempts[0])
         return attempts[0]
 
     async def _system(self) -> None:

@@ -46,7 +46,7 @@ from ..settings import IceServer, parse_ice_url
 from .base import Probe, ProbeContext, ProbeSkipped
 
 if TYPE_CHECKING:
-    from ..rtc.protocols import LossCount, Measurer, Plan
+    from ..rtc.protocols import LossCount, Measurer, Plan, ThroughputResult
 
 CONNECT_TIMEOUT_S = 8.0
 FALLBACK_ATTEMPT_S = 4.0
@@ -72,13 +72,6 @@ LOADED_RTT_TCP_RELAY = (
 )
 """Why ``path.loaded_rtt_delta_ms`` is not judged as bufferbloat on a TCP/TLS relay."""
 
-
-def ctx_value(ctx: ProbeContext, key: str) -> Any:
-    """The value recorded under ``key`` so far in this probe run (None if none)."""
-    for m in ctx.measurements:
-        if m.key == key:
-            return m.value
-    return None
 
 
 class PathProbe(Probe):
@@ -135,7 +128,7 @@ class PathProbe(Probe):
         attempts = ice_attempts(ctx.settings.ice_servers or welcome.ice_servers, ctx.dependencies.get("ice"))
         for i, servers in enumerate(attempts):
             last = i == len(attempts) - 1
-            turn = _first_turn_url(servers)
+            turn = first_turn_url(servers)
             if turn is not None:
                 ctx.record("path.turn_url", turn)
             ctx.record("path.connect_attempts", i + 1, "count")
@@ -186,13 +179,16 @@ class PathProbe(Probe):
             )
             ctx.record("path.connect_s", round(time.monotonic() - started, 3), "s")
             pair = selected_pair(pc)
+            relay_tcp = False
             if pair is not None:
+                transport = _transport(pair.local_type, pair.transport, servers)
                 ctx.record("path.candidate_type", pair.local_type)
                 ctx.record("path.remote_candidate_type", pair.remote_type)
-                ctx.record("path.transport", _transport(pair.local_type, pair.transport, servers))
+                ctx.record("path.transport", transport)
+                relay_tcp = pair.local_type == "relay" and transport in ("tcp", "tls")
             ctx.progress(0.1, "connected to the check server")
             try:
-                await self._phases(ctx, measurer, gate)
+                await self._phases(ctx, measurer, gate, relay_tcp)
             except ResponderStopped as e:
                 ctx.record("path.outcome", "server_stopped")
                 ctx.record("path.detail", str(e))
@@ -206,7 +202,8 @@ class PathProbe(Probe):
             await sig.close()
             await close_all(pc)
 
-    async def _phases(self, ctx: ProbeContext, m: Measurer, gate: asyncio.Event) -> None:
+    async def _phases(self, ctx: ProbeContext, m: Measurer, gate: asyncio.Event, relay_tcp: bool) -> None:
+        """``relay_tcp``: relayed over TCP/TLS, where delay under load is not judged."""
         from ..rtc.protocols import VIDEO_BITRATE, drain_wait_s, loss_stream_pps, percentile, run_media
 
         idle = await m.idle()
@@ -231,8 +228,6 @@ class PathProbe(Probe):
         self._record_loss(ctx, loss_up, loss_down)
         ctx.progress(0.3, "delay, jitter and loss measured")
 
-        relay_tcp = ctx_value(ctx, "path.candidate_type") == "relay" and \
-            ctx_value(ctx, "path.transport") in ("tcp", "tls")
         if relay_tcp:
             ctx.record("path.loaded_rtt_not_judged", LOADED_RTT_TCP_RELAY)
         loaded_by: dict[str, list[float]] = {}
@@ -248,24 +243,8 @@ class PathProbe(Probe):
                 ctx.record("path.loaded_rtt_delta_ms", round(max(0.0, worst), 2), "ms")
 
         rates: dict[str, float] = {}
-        up_sent = 0
-        down_span, down_drain = (0.0, 0.0), 0.0
-        for direction in ("up", "down"):
-            if direction == "up":
-                result = await m.upload()
-            else:
-                # the upload is idle while the download is measured: count its loss meanwhile
-                stop = asyncio.Event()
-                up_stream = asyncio.ensure_future(
-                    m.send_stream(STREAM_LOSS_UP, loss_stream_pps(rates.get("up")), stop, LOSS_STREAM_MAX_S))
-                try:
-                    # the media leg sends up only: it need not wait for the download's queue
-                    # to drain (pongs still in it are read after the media leg)
-                    result = await m.download(drain=False)
-                    down_span, down_drain = result.loaded_span, drain_wait_s(result.loaded_rtts_ms)
-                finally:
-                    stop.set()
-                    up_sent = await up_stream
+
+        def record_capacity(direction: str, result: ThroughputResult) -> None:
             ctx.record(f"path.{direction}_kbps", round(result.kbps, 1), "kbps",
                        [round(r, 1) for r in result.windows_kbps])
             ctx.record(f"path.{direction}_test_s", round(result.duration_s, 2), "s")
@@ -275,6 +254,21 @@ class PathProbe(Probe):
             rates[direction] = result.kbps
             record_loaded(direction, result.loaded_rtts_ms)
             ctx.progress(0.55 if direction == "up" else 0.8, f"{direction}load speed measured")
+
+        record_capacity("up", await m.upload())
+        # the upload is idle while the download is measured: count its loss meanwhile
+        stop = asyncio.Event()
+        up_stream = asyncio.ensure_future(
+            m.send_stream(STREAM_LOSS_UP, loss_stream_pps(rates.get("up")), stop, LOSS_STREAM_MAX_S))
+        try:
+            # the media leg sends up only: it need not wait for the download's queue to
+            # drain (pongs still in it are read after the media leg)
+            down = await m.download(drain=False)
+        finally:
+            stop.set()
+            up_sent = await up_stream
+        record_capacity("down", down)
+        down_drain = drain_wait_s(down.loaded_rtts_ms)
 
         # after the other measurements (no competing traffic for them), at a rate that fits;
         # the download is idle meanwhile (media only goes up): count its loss
@@ -299,7 +293,7 @@ class PathProbe(Probe):
         finally:
             up_report.cancel()
             down_stream.cancel()
-        record_loaded("down", m.rtts_since(*down_span))
+        record_loaded("down", m.rtts_since(*down.loaded_span))
         paced_down, jitter_down = m.paced_down(idle.paced_up_sent)
         if jitter_down is not None:
             ctx.record("path.jitter_down_ms", round(jitter_down, 2), "ms")
@@ -343,7 +337,7 @@ def _transport(local_type: str, transport: str, servers: list[IceServer]) -> str
     aiortc relays only through the first TURN URL it was given."""
     if local_type != "relay":
         return transport
-    first = _first_turn_url(servers)
+    first = first_turn_url(servers)
     if first is None:
         return transport
     try:
@@ -352,7 +346,7 @@ def _transport(local_type: str, transport: str, servers: list[IceServer]) -> str
         return transport
 
 
-def _first_turn_url(servers: list[IceServer]) -> str | None:
+def first_turn_url(servers: list[IceServer]) -> str | None:
     for s in servers:
         for u in s.urls:
             if u.strip().lower().startswith("turn"):

@@ -83,8 +83,8 @@ KIND_PACED = 3
 KIND_BLAST_RATE = 4
 """Raw probe packet setting the responder's blast rate: stream, command sequence, kbit/s in
 the time field. Rate changes also go on the control channel, but a lost control message
-holds every later one back for a retransmission timeout (≥ 1 s in aiortc's SCTP): at 8 %
-loss a download ramp stalled at 0.5 of 20 Mbit/s. Raw commands are resent every
+holds every later one back for a retransmission timeout (≥ 1 s in aiortc's SCTP then, 0.4 s
+with ``rtc.peer``'s timers): at 8 % loss a download ramp stalled at 0.5 of 20 Mbit/s. Raw commands are resent every
 ``RATE_REFRESH_S``; the newest sequence wins whichever way it came."""
 RATE_REFRESH_S = 0.05
 KIND_BLAST_REPORT = 5
@@ -115,8 +115,9 @@ BUFFER_MAX = 1024 * 1024
 STALL_S = 3.0
 REQUEST_TIMEOUT_S = 8.0
 """A control request waits this long for its answer (while pings show the responder is
-alive): aiortc's SCTP retransmits after 3 s at first, so at 8 % loss a 3 s limit ended
-one heavy-loss test in six on a request or answer that was merely retransmitted."""
+alive): aiortc's SCTP retransmitted after 3 s at first (0.5 s now, see ``rtc.peer``), so at
+8 % loss a 3 s limit ended one heavy-loss test in six on a request or answer that was merely
+retransmitted."""
 KEEPALIVE_PING_S = 0.1
 """No message at all from the responder for this long means it stopped answering."""
 
