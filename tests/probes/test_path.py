@@ -13,7 +13,6 @@ import pytest
 from sessioncheck.events import Sample
 from sessioncheck.model import Measurement, ProbeResult, Status
 from sessioncheck.probes import PROBES, load_probe
-from sessioncheck.probes import path as path_module
 from sessioncheck.probes.path import PathProbe, first_turn_url, ice_attempts
 from sessioncheck.rtc.protocols import Plan
 from sessioncheck.runner import Runner
@@ -75,10 +74,19 @@ async def test_local_end_to_end() -> None:
     assert elapsed < 12.0
 
 
-async def test_channels_announced_in_band_still_work(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A client that does not negotiate its channels out of band (an older sessioncheck)
-    is still answered: the reflector takes the channels as they are announced."""
-    monkeypatch.setattr(path_module, "NEGOTIATED_ID", None)
+async def test_a_server_that_does_not_announce_negotiated_channels_gets_them_in_band(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An older server neither announces ``negotiated_channels`` nor creates channels from
+    an offer's ``negotiated_id``: the client must announce its channels in-band for it."""
+    from sessioncheck.rtc.protocols import Responder
+    from sessioncheck.server import app
+
+    def ignore(self: Responder, negotiated_id: int) -> None:
+        return None
+
+    monkeypatch.setattr(app, "NEGOTIATED_CHANNELS", False)
+    monkeypatch.setattr(Responder, "attach_negotiated", ignore)
     report = await Runner([short_probe()], Settings(server="local")).run()
     value = {m.key: m.value for m in report.results[0].measurements}
     assert value["path.outcome"] == "ok", value

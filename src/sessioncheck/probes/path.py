@@ -54,9 +54,9 @@ FALLBACK_ATTEMPT_S = 4.0
 long to connect before a fresh connection tries the next (aiortc uses only the first
 TURN URL it is given)."""
 NEGOTIATED_ID = 0
-"""The measurement channels are negotiated out of band on SCTP streams 0-2 (the offer
-message tells the reflector): they open with SCTP, a round trip sooner, and no channel
-open message can be lost on the way."""
+"""With a server that announces ``negotiated_channels``, the measurement channels are
+negotiated out of band on SCTP streams 0-2 (the offer message tells the reflector): they
+open with SCTP, a round trip sooner, and no channel open message can be lost on the way."""
 MEDIA_SHARE = 0.7
 """The media leg's video aims at this share of the measured upload (at most 1.5 Mbit/s)."""
 MEDIA_MIN_BPS = 50_000
@@ -126,6 +126,7 @@ class PathProbe(Probe):
         finally:
             await loading
         attempts = ice_attempts(ctx.settings.ice_servers or welcome.ice_servers, ctx.dependencies.get("ice"))
+        negotiated = NEGOTIATED_ID if welcome.negotiated_channels else None
         for i, servers in enumerate(attempts):
             last = i == len(attempts) - 1
             turn = first_turn_url(servers)
@@ -135,15 +136,16 @@ class PathProbe(Probe):
             if i > 0:
                 sig, _ = await Signalling.connect(url, ctx.settings.token, ca_file=ctx.settings.ca_file)
             done = await self._attempt(ctx, sig, servers, started,
-                                       CONNECT_TIMEOUT_S if last else FALLBACK_ATTEMPT_S, last)
+                                       CONNECT_TIMEOUT_S if last else FALLBACK_ATTEMPT_S, last, negotiated)
             if done:
                 return
 
     async def _attempt(
         self, ctx: ProbeContext, sig: Any, servers: list[IceServer], started: float,
-        timeout_s: float, last: bool,
+        timeout_s: float, last: bool, negotiated: int | None,
     ) -> bool:
-        """One connection with ``servers``; False when it did not connect and not ``last``."""
+        """One connection with ``servers``; False when it did not connect and not ``last``.
+        ``negotiated``: the first SCTP stream of out-of-band channels, or None (in-band)."""
         from aiortc import RTCSessionDescription
 
         from ..rtc.peer import PeerConnectError, close_all, make_peer, selected_pair, wait_connected, wait_open
@@ -152,7 +154,7 @@ class PathProbe(Probe):
         pc = make_peer(servers)
         watcher: asyncio.Task[str] | None = None
         try:
-            measurer = Measurer(pc, self.plan, negotiated_id=NEGOTIATED_ID, on_sample=ctx.sample)
+            measurer = Measurer(pc, self.plan, negotiated_id=negotiated, on_sample=ctx.sample)
             audio, video, gate = make_media_sources()
             pc.addTrack(audio)
             pc.addTrack(video)
@@ -161,7 +163,7 @@ class PathProbe(Probe):
                 async with asyncio.timeout(timeout_s + CONNECT_TIMEOUT_S):
                     # gathering through a blocked TURN URL can itself take seconds
                     await pc.setLocalDescription(await pc.createOffer())
-                answer = await sig.exchange(pc.localDescription.sdp, CONNECT_TIMEOUT_S, NEGOTIATED_ID)
+                answer = await sig.exchange(pc.localDescription.sdp, CONNECT_TIMEOUT_S, negotiated)
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
                 await wait_connected(pc, max(1.0, deadline - time.monotonic()))
                 for ch in (measurer.ctl, measurer.probe, measurer.bulk):

@@ -3,10 +3,14 @@
 Signalling, one WebSocket per test at ``/ws`` (JSON text messages):
 
 1. client → ``{"type": "hello", "version": 1, "token": "..."}``
-2. server → ``{"type": "welcome", "max_duration_s": D, "ice_servers": [...]}``, or
+2. server → ``{"type": "welcome", "max_duration_s": D, "ice_servers": [...],
+   "negotiated_channels": true}``, or
    ``{"type": "error", "code": "auth_failed" | "busy" | "bad_message" | "version", "message": "...",
    "retry_after_s": N}`` and the socket closes.
-3. client → ``{"type": "offer", "sdp": "..."}`` (candidates gathered in full, no trickle)
+3. client → ``{"type": "offer", "sdp": "...", "negotiated_id": N}`` (candidates gathered in
+   full, no trickle; ``negotiated_id`` only to a server that announced
+   ``negotiated_channels``: the reflector then creates the measurement channels on SCTP
+   streams N..N+2 itself, see :func:`sessioncheck.rtc.protocols.create_channels`)
 4. server → ``{"type": "answer", "sdp": "..."}``; the reflector peer runs the responder
    side of :mod:`sessioncheck.rtc.protocols` until the client closes the WebSocket or the
    test duration limit is reached (then ``{"type": "bye", "reason": "..."}``).
@@ -37,6 +41,10 @@ from ..settings import IceServer
 logger = logging.getLogger(__name__)
 
 SIGNALLING_VERSION = 1
+NEGOTIATED_CHANNELS = True
+"""Announced in the welcome: this server honours an offer's ``negotiated_id``. A client
+negotiates its channels out of band only with a server that says so (an older server
+would ignore the id, and the client's channels would lead nowhere)."""
 HELLO_TIMEOUT_S = 10.0
 OFFER_TIMEOUT_S = 10.0
 
@@ -123,6 +131,7 @@ class Reflector:
                     "server": __version__,
                     "max_duration_s": self.config.max_duration_s,
                     "ice_servers": [s.to_dict() for s in self.config.ice_servers],
+                    "negotiated_channels": NEGOTIATED_CHANNELS,
                 }
             )
             async with asyncio.timeout(self.config.max_duration_s):

@@ -72,6 +72,8 @@ def normalise_url(url: str) -> str:
 class Welcome:
     max_duration_s: float
     ice_servers: tuple[IceServer, ...]
+    negotiated_channels: bool = False
+    """The server creates the measurement channels from an offer's ``negotiated_id``."""
 
 
 class Signalling:
@@ -125,7 +127,8 @@ class Signalling:
             ice = parse_ice_servers(reply.get("ice_servers") or [], "server's ice_servers")
         except SettingsError:
             ice = ()
-        return sig, Welcome(float(reply.get("max_duration_s") or 30.0), ice)
+        return sig, Welcome(float(reply.get("max_duration_s") or 30.0), ice,
+                            reply.get("negotiated_channels") is True)
 
     async def receive(self, timeout_s: float) -> dict[str, Any]:
         try:
