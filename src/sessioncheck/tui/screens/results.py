@@ -13,12 +13,15 @@ from textual.widgets import Button, Collapsible, Footer, Label, Static
 
 from ...advice import catalogue
 from ...advice.verdict import top_fixes
-from ...model import Audience, Finding, Measurement, ProbeResult, Report, Status
+from ...model import Audience, Finding, Measurement, ProbeResult, Report, Severity, Status
 from ..widgets.probe_row import STATUS_MARKS, probe_name
 from ..widgets.title import TitleBar
 from ..widgets.verdict import VerdictBanner
 
 P = catalogue.phrase
+
+SEVERITY_MARKS = {Severity.INFO: "i", Severity.WARN: "!", Severity.FAIL: "✖"}
+"""A mark per finding severity (not per probe status: ``info`` is no status)."""
 
 
 def format_measurement(m: Measurement) -> str:
@@ -37,7 +40,7 @@ def format_measurement(m: Measurement) -> str:
 def finding_text(f: Finding, audience: Audience, *, evidence: bool) -> Text:
     w = f.for_audience(audience)
     text = Text()
-    text.append(f"{STATUS_MARKS[Status(f.severity.value)]} {w.title}", style="bold")
+    text.append(f"{SEVERITY_MARKS[f.severity]} {w.title}", style="bold")
     text.append(f"\n{w.text}")
     for i, step in enumerate(w.steps, 1):
         text.append(f"\n  {i}. {step}")
