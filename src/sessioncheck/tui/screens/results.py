@@ -13,7 +13,7 @@ from textual.widgets import Button, Collapsible, Footer, Label, Static
 
 from ...advice import catalogue
 from ...advice.verdict import top_fixes
-from ...model import Audience, Finding, Measurement, ProbeResult, Report, Severity, Status
+from ...model import Audience, Finding, Measurement, ProbeResult, Report, Severity
 from ..widgets.probe_row import STATUS_MARKS, probe_name
 from ..widgets.title import TitleBar
 from ..widgets.verdict import VerdictBanner
