@@ -53,8 +53,11 @@ def judged(
     """
     base, duration = measured(probe)
     changes = dict(changes or {})
-    ms = [Measurement(m.key, changes.pop(m.key), m.unit) if m.key in changes else m
-          for m in base if m.key not in drop and not any(m.key.startswith(d + ".") for d in drop)]
+    ms = [
+        Measurement(m.key, changes.pop(m.key), m.unit) if m.key in changes else m
+        for m in base
+        if m.key not in drop and not any(m.key.startswith(d + ".") for d in drop)
+    ]
     ms += [Measurement(k, v) for k, v in changes.items()]
     if skip_reason is not None:
         return ProbeResult(probe, Status.SKIP, 0.0, skip_reason=skip_reason)
@@ -73,8 +76,11 @@ def system_ok() -> ProbeResult:
 
 def system_wifi() -> ProbeResult:
     """A laptop on Wi-Fi: ``system.on_wifi`` (info), status pass."""
-    return judged("system", {"system.cpu_others_pct": 12.0, "system.interfaces": "wlan0:wifi",
-                             "system.iface.wlan0.kind": "wifi"}, drop=("system.iface.eth0",))
+    return judged(
+        "system",
+        {"system.cpu_others_pct": 12.0, "system.interfaces": "wlan0:wifi", "system.iface.wlan0.kind": "wifi"},
+        drop=("system.iface.eth0",),
+    )
 
 
 def ice_ok() -> ProbeResult:
@@ -101,16 +107,28 @@ def camera_no_face() -> ProbeResult:
 
 def camera_covered() -> ProbeResult:
     """A lens cover: a black picture."""
-    return judged("camera", {"camera.mean_luma": 3.0, "camera.subject_luma": 3.0, "camera.black_pct": 100.0,
-                             "camera.covered_pct": 100.0, "camera.under_pct": 100.0, "camera.blur_var": 0.4})
+    return judged(
+        "camera",
+        {
+            "camera.mean_luma": 3.0,
+            "camera.subject_luma": 3.0,
+            "camera.black_pct": 100.0,
+            "camera.covered_pct": 100.0,
+            "camera.under_pct": 100.0,
+            "camera.blur_var": 0.4,
+        },
+    )
 
 
 def camera_missing() -> ProbeResult:
     """No camera found: the probe measures ``camera.outcome = missing``."""
     keep = ("camera.os", "camera.requested_width", "camera.requested_height", "camera.requested_fps")
     base, _ = measured("camera")
-    return judged("camera", {"camera.outcome": "missing", "camera.detail": "no camera was found"},
-                  drop=[m.key for m in base if m.key not in keep and m.key != "camera.outcome"])
+    return judged(
+        "camera",
+        {"camera.outcome": "missing", "camera.detail": "no camera was found"},
+        drop=[m.key for m in base if m.key not in keep and m.key != "camera.outcome"],
+    )
 
 
 def cancelled(probe: str) -> ProbeResult:
@@ -124,10 +142,18 @@ def microphone_muted() -> ProbeResult:
 
 
 def microphone_ok() -> ProbeResult:
-    return judged("microphone", {"microphone.rms_dbfs": -26.0, "microphone.peak_dbfs": -7.5,
-                                 "microphone.noise_floor_dbfs": -62.0, "microphone.snr_db": 36.0,
-                                 "microphone.active_pct": 64.0, "microphone.digital_silence": False,
-                                 "microphone.hum_dbfs": -90.0})
+    return judged(
+        "microphone",
+        {
+            "microphone.rms_dbfs": -26.0,
+            "microphone.peak_dbfs": -7.5,
+            "microphone.noise_floor_dbfs": -62.0,
+            "microphone.snr_db": 36.0,
+            "microphone.active_pct": 64.0,
+            "microphone.digital_silence": False,
+            "microphone.hum_dbfs": -90.0,
+        },
+    )
 
 
 def speaker_not_heard() -> ProbeResult:
@@ -136,9 +162,17 @@ def speaker_not_heard() -> ProbeResult:
 
 
 def speaker_ok() -> ProbeResult:
-    return judged("speaker", {"speaker.outcome": "heard", "speaker.heard": True, "speaker.clarity": 0.93,
-                              "speaker.background_dbfs": -70.0, "speaker.loop_delay_ms": 41.0,
-                              "speaker.echo_db": -40.0})
+    return judged(
+        "speaker",
+        {
+            "speaker.outcome": "heard",
+            "speaker.heard": True,
+            "speaker.clarity": 0.93,
+            "speaker.background_dbfs": -70.0,
+            "speaker.loop_delay_ms": 41.0,
+            "speaker.echo_db": -40.0,
+        },
+    )
 
 
 def loopback_ok() -> ProbeResult:
@@ -152,8 +186,12 @@ def loopback_slow() -> ProbeResult:
 
 def loopback_timed_out() -> ProbeResult:
     """The probe ran out of time: error, with what it measured so far."""
-    return judged("loopback", drop=("loopback.throughput_kbps", "loopback.outcome"), timed_out=True,
-                  error=catalogue.phrase("error.timeout", seconds="10"))
+    return judged(
+        "loopback",
+        drop=("loopback.throughput_kbps", "loopback.outcome"),
+        timed_out=True,
+        error=catalogue.phrase("error.timeout", seconds="10"),
+    )
 
 
 def path_bufferbloat() -> ProbeResult:
@@ -163,15 +201,23 @@ def path_bufferbloat() -> ProbeResult:
 
 def path_good() -> ProbeResult:
     """A good connection: only ``network.summary`` (info), pass."""
-    return judged("path", {"path.loaded_rtt_up_ms": 4.0, "path.loaded_rtt_down_ms": 5.0,
-                           "path.loaded_rtt_delta_ms": 4.3})
+    return judged(
+        "path", {"path.loaded_rtt_up_ms": 4.0, "path.loaded_rtt_down_ms": 5.0, "path.loaded_rtt_delta_ms": 4.3}
+    )
 
 
 def path_lossy() -> ProbeResult:
     """9 % of packets lost both ways: ``network.loss_high`` (fail, rules out any call)."""
-    return judged("path", {"path.loss_up_pct": 9.0, "path.loss_down_pct": 9.0,
-                           "path.loaded_rtt_up_ms": 4.0, "path.loaded_rtt_down_ms": 5.0,
-                           "path.loaded_rtt_delta_ms": 4.3})
+    return judged(
+        "path",
+        {
+            "path.loss_up_pct": 9.0,
+            "path.loss_down_pct": 9.0,
+            "path.loaded_rtt_up_ms": 4.0,
+            "path.loaded_rtt_down_ms": 5.0,
+            "path.loaded_rtt_delta_ms": 4.3,
+        },
+    )
 
 
 def path_no_server() -> ProbeResult:
@@ -185,8 +231,15 @@ def media_loop_short() -> ProbeResult:
 
 
 def media_loop_ok() -> ProbeResult:
-    return judged("media_loop", {"media_loop.fps_720p": 30.0, "media_loop.cpu_pct_720p": 45.0,
-                                 "media_loop.cpu_pct_480p": 30.0, "media_loop.cpu_headroom_pct": 55.0})
+    return judged(
+        "media_loop",
+        {
+            "media_loop.fps_720p": 30.0,
+            "media_loop.cpu_pct_720p": 45.0,
+            "media_loop.cpu_pct_480p": 30.0,
+            "media_loop.cpu_headroom_pct": 55.0,
+        },
+    )
 
 
 def peer_ok() -> ProbeResult:
@@ -196,15 +249,23 @@ def peer_ok() -> ProbeResult:
 
 def peer_connect_failed() -> ProbeResult:
     """The two sides never connected: fail."""
-    return judged("peer", {"peer.outcome": "connect_failed", "peer.detail": "ICE failed"},
-                  drop=("peer.therapist", "peer.client"))
+    return judged(
+        "peer", {"peer.outcome": "connect_failed", "peer.detail": "ICE failed"}, drop=("peer.therapist", "peer.client")
+    )
 
 
 def whole_check(**replace: ProbeResult) -> list[ProbeResult]:
     """Every probe of the default plan, each from the real run unless replaced by name."""
-    made = {"system": system_ok(), "ice": ice_ok(), "camera": camera_no_face(), "microphone": microphone_ok(),
-            "speaker": speaker_ok(), "loopback": loopback_ok(), "path": path_good(),
-            "media_loop": media_loop_ok()}
+    made = {
+        "system": system_ok(),
+        "ice": ice_ok(),
+        "camera": camera_no_face(),
+        "microphone": microphone_ok(),
+        "speaker": speaker_ok(),
+        "loopback": loopback_ok(),
+        "path": path_good(),
+        "media_loop": media_loop_ok(),
+    }
     made.update(replace)
     return [made[p] for p in CHECK_PLAN]
 

@@ -25,15 +25,39 @@ from . import realistic as R
 from .helpers import until
 from .scripted import report_of, scripted_factory
 
-REAL_RUN = [R.system_wifi(), R.ice_ok(), R.camera_no_face(), R.microphone_muted(), R.speaker_not_heard(),
-            R.loopback_ok(), R.path_bufferbloat(), R.media_loop_short()]
+REAL_RUN = [
+    R.system_wifi(),
+    R.ice_ok(),
+    R.camera_no_face(),
+    R.microphone_muted(),
+    R.speaker_not_heard(),
+    R.loopback_ok(),
+    R.path_bufferbloat(),
+    R.media_loop_short(),
+]
 """What the real check on this machine measured, judged as it is today."""
 
-BAD_DAY = [R.system_ok(), R.ice_wrong_password(), R.camera_covered(), R.microphone_ok(), R.speaker_ok(),
-           R.loopback_timed_out(), R.path_lossy(), R.cancelled("media_loop")]
+BAD_DAY = [
+    R.system_ok(),
+    R.ice_wrong_password(),
+    R.camera_covered(),
+    R.microphone_ok(),
+    R.speaker_ok(),
+    R.loopback_timed_out(),
+    R.path_lossy(),
+    R.cancelled("media_loop"),
+]
 
-QUIET = [R.system_ok(), R.ice_ok(), R.camera_missing(), R.microphone_ok(), R.speaker_ok(),
-         R.loopback_slow(), R.path_no_server(), R.media_loop_ok()]
+QUIET = [
+    R.system_ok(),
+    R.ice_ok(),
+    R.camera_missing(),
+    R.microphone_ok(),
+    R.speaker_ok(),
+    R.loopback_slow(),
+    R.path_no_server(),
+    R.media_loop_ok(),
+]
 
 CASES = {"real_run": REAL_RUN, "bad_day": BAD_DAY, "quiet": QUIET}
 
@@ -85,8 +109,11 @@ async def test_a_whole_check_shows_every_result_for_every_reader(case: str) -> N
     assert app.return_value == {"real_run": 0, "bad_day": 2, "quiet": 1}[case]
 
 
-@pytest.mark.parametrize("results", [[R.peer_ok()], [R.peer_connect_failed()], REAL_RUN, BAD_DAY],
-                         ids=["peer", "peer_failed", "real_run", "bad_day"])
+@pytest.mark.parametrize(
+    "results",
+    [[R.peer_ok()], [R.peer_connect_failed()], REAL_RUN, BAD_DAY],
+    ids=["peer", "peer_failed", "real_run", "bad_day"],
+)
 async def test_report_show_opens_saved_reports(results: list[ProbeResult], tmp_path: Path) -> None:
     # As `sessioncheck report show FILE` does: the report read back from its file.
     path = tmp_path / "report.json"

@@ -488,6 +488,16 @@ PHRASES.update({
     "tui.cmd.rerun_help": "Repeat just this test",
     "tui.cmd.help": "Show keys",
     "tui.cmd.help_help": "List every key the app understands",
+    # The app broke (our bug): printed after it closed, instead of a traceback.
+    "tui.crash.sorry": "Sorry: sessioncheck stopped because of a problem in sessioncheck itself, not "
+    "on your computer.",
+    "tui.crash.saved": "Your results so far are saved in {path}.",
+    "tui.crash.not_saved": "Your results could not be saved: {detail}",
+    "tui.crash.nothing": "No test had finished yet, so there are no results to save.",
+    "tui.crash.log": "The details for support are in {path} (no addresses in it).",
+    "tui.crash.no_log": "The details could not be written down: {detail}",
+    "tui.crash.next": "Please send these files to your clinic. You can still run the check with "
+    "'sessioncheck check'.",
 })
 
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -84,6 +85,36 @@ class RunBroke(Message):
         super().__init__()
         self.error = error
         self.run = run
+
+
+@dataclass
+class Crash:
+    """An unexpected exception ended the app: what was written down and saved for support."""
+
+    error: Exception
+    log: Path | None = None
+    """The crash log (redacted, 0600), when it could be written."""
+    log_error: str | None = None
+    saved: Path | None = None
+    """Where the results so far were saved."""
+    save_error: str | None = None
+    nothing_to_save: bool = False
+
+    def message(self) -> Text:
+        """The short apology shown in the terminal after the app closed: never a traceback."""
+        lines = [P("tui.crash.sorry")]
+        if self.saved is not None:
+            lines.append(P("tui.crash.saved", path=str(self.saved)))
+        elif self.save_error is not None:
+            lines.append(P("tui.crash.not_saved", detail=self.save_error))
+        elif self.nothing_to_save:
+            lines.append(P("tui.crash.nothing"))
+        if self.log is not None:
+            lines.append(P("tui.crash.log", path=str(self.log)))
+        else:
+            lines.append(P("tui.crash.no_log", detail=self.log_error or "unknown"))
+        lines.append(P("tui.crash.next"))
+        return Text("\n".join(lines))
 
 
 def default_plan(settings: Settings) -> tuple[str, ...]:
@@ -167,6 +198,8 @@ class SessionCheckApp(App[int]):
         self._pending_results: Report | None = None
         self._quitting = False
         self._finding_devices = False
+        self.crashed: Crash | None = None
+        """Set when an unexpected exception ended the app (exit code 4)."""
         self.register_theme(HIGH_CONTRAST)
         self.theme = HIGH_CONTRAST.name if high_contrast else DEFAULT_THEME
 
@@ -443,11 +476,69 @@ class SessionCheckApp(App[int]):
         self.exit(result=int(code))
 
     def on_unmount(self) -> None:
-        # Last line of defence (e.g. the terminal closed): never leave a run behind.
+        # Last line of defence (e.g. the terminal closed, or a crash): never leave a run behind.
         run = self.current_run
         if run is not None:
             run.cancel()
             run.wait(STOP_TIMEOUT_S)
+        if self.crashed is not None:
+            self._keep_results_after_crash(self.crashed, run)
+
+    # --- crashes -------------------------------------------------------------------------
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Any exception nobody caught: our bug. End with a short apology, exit code 4.
+
+        Textual's default prints the traceback with its local variables, which hold the
+        clinic's TURN URLs and the client's addresses. Instead the traceback goes, redacted and
+        without locals, to a private crash log; the results so far are saved when the app has
+        wound down (:meth:`on_unmount`); the terminal shows only :meth:`Crash.message`.
+        """
+        if self.crashed is None:
+            self.crashed = Crash(error)
+            try:
+                from ..crashlog import write_crash_log
+
+                self.crashed.log = write_crash_log(error, context="the app")
+            except Exception as e:  # the apology must still be shown
+                self.crashed.log_error = f"{type(e).__name__}: {e}"
+            if self._exception is None:  # so that run_test() re-raises it and tests see it
+                self._exception = error
+                self._exception_event.set()
+        self._return_code = self._return_value = int(ExitCode.INTERNAL)
+        self._exit_renderables[:] = [self.crashed.message()]
+        run = self.current_run
+        if run is not None:
+            run.cancel()
+        self._close_messages_no_wait()
+
+    def _fatal_error(self) -> None:
+        """Never Textual's traceback with locals (see :meth:`_handle_exception`)."""
+        self._close_messages_no_wait()
+
+    def _keep_results_after_crash(self, crash: Crash, run: RunThread | None) -> None:
+        """Save what was measured (redacted, as a saved report always is) and say where."""
+        from ..report import redact_report, save_report
+
+        try:
+            report = self.report
+            if run is not None and run.final_report is not None:
+                report = run.final_report
+                if self._rerun_base is not None:
+                    report = merge_rerun(self._rerun_base, report)
+            if self.opened_report:
+                pass  # it came from a file: nothing new to keep
+            elif report is None:
+                crash.nothing_to_save = True
+            else:
+                if self.settings.redact and not report.redacted:
+                    report = redact_report(report)
+                target = Path(default_save_path(report)).expanduser()
+                save_report(report, target)
+                crash.saved = target
+        except Exception as e:  # the apology must still be shown
+            crash.save_error = f"{type(e).__name__}: {e}"
+        self._exit_renderables[:] = [crash.message()]
 
 
 def run_app(settings: Settings, **kwargs: object) -> int:
@@ -461,4 +552,4 @@ def show_report(report: Report, audience: Audience = Audience.SUPPORT) -> int:
     """Open a saved report in the app (``sessioncheck report show FILE`` in a terminal)."""
     app = SessionCheckApp(report=report, audience=audience)
     app.run()
-    return int(ExitCode.VIDEO)
+    return int(ExitCode.INTERNAL if app.crashed is not None else ExitCode.VIDEO)
