@@ -98,7 +98,7 @@ async def test_whole_flow_welcome_devices_network_results(private_home: Path) ->
         assert app.audience is Audience.SUPPORT
         details = app.screen.query_one("#details-ice")
         body = "\n".join(text_of(s) for s in details.query(".finding").results(Static))
-        assert "ice.check1.code = 401" in body
+        assert "ice.check2.code = 401" in body
 
         # Save the report through the dialog.
         target = private_home / "for-the-clinic.json"
