@@ -228,3 +228,10 @@ def test_titles() -> None:
     assert catalogue.verdict_title(Verdict.VIDEO, complete=True) == "Ready for a video session"
     assert catalogue.verdict_title(Verdict.VIDEO, complete=False) == "Partly checked"
     assert catalogue.verdict_title(Verdict.PHONE, complete=False).startswith("Not ready")
+
+
+def test_nothing_needed_was_tested_says_so() -> None:
+    d = decide([result("path", "network.server_unreachable")])
+    assert (d.verdict, d.complete) == (Verdict.VIDEO, False)
+    assert "Everything else" not in d.reason
+    assert "Run the whole check" in d.reason

@@ -362,6 +362,7 @@ PHRASES: dict[str, str] = {
     "error.timeout": "The test did not finish within {seconds} seconds.",
     "verdict.video": "Everything needed for a video session works.",
     "verdict.partly": "{gaps} Everything else we tested is ready for a video session.",
+    "verdict.partly_nothing": "{gaps} Run the whole check to know if you are ready.",
     "verdict.not_tested": "We could not test {what}.",
     "verdict.stopped_early": "The check was stopped before it finished.",
     "verdict.list_and": "{first} and {last}",

@@ -110,7 +110,8 @@ def decide(
         return Decision(Verdict.AUDIO_ONLY, reason, complete, untested)
     if complete:
         return Decision(Verdict.VIDEO, catalogue.phrase("verdict.video"), True, ())
-    return Decision(Verdict.VIDEO, catalogue.phrase("verdict.partly", gaps=gaps), False, untested)
+    key = "verdict.partly" if len(untested) < len(needed) else "verdict.partly_nothing"
+    return Decision(Verdict.VIDEO, catalogue.phrase(key, gaps=gaps), False, untested)
 
 
 def _gaps_sentence(untested: Sequence[str], failures: Sequence[Finding], *, interrupted: bool) -> str:
