@@ -15,7 +15,10 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 from enum import IntEnum
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
+
+if TYPE_CHECKING:
+    from .model import Report
 
 
 class ExitCode(IntEnum):
@@ -31,8 +34,20 @@ class ExitCode(IntEnum):
     """Bad usage or bad input (flag, config, ICE URL, report file); the message says which."""
     INTERNAL = 4
     """sessioncheck itself broke; please report it."""
+    PARTLY_CHECKED = 5
+    """The check ran and found nothing that rules out video, but something the verdict needs
+    was not tested (the report's ``untested``) or a failure stands: not a "ready"."""
     INTERRUPTED = 130
     """The check was stopped (Ctrl-C); the partial report was still printed and saved."""
+
+    @classmethod
+    def for_report(cls, report: Report) -> ExitCode:
+        """The exit code a finished run's report calls for: its verdict, or why it cannot be trusted."""
+        if report.interrupted:
+            return cls.INTERRUPTED
+        if report.verdict.value == "video":
+            return cls.VIDEO if report.verdict_complete else cls.PARTLY_CHECKED
+        return cls.AUDIO_ONLY if report.verdict.value == "audio_only" else cls.PHONE
 
 
 COMMANDS: tuple[str, ...] = (

@@ -249,6 +249,12 @@ class Report:
     results: tuple[ProbeResult, ...]
     interrupted: bool = False
     """True when the check was stopped early; finished results are still here."""
+    verdict_complete: bool = False
+    """True only when everything the verdict depends on was tested and no ``fail`` finding
+    stands. A ``video`` verdict that is not complete is "partly checked", never "ready"."""
+    untested: tuple[str, ...] = ()
+    """Probe ids the verdict needed that did not run, were skipped, broke, were interrupted,
+    or could not measure."""
     redacted: bool = True
     """True when addresses were removed before this report was rendered or saved."""
     schema_version: int = SCHEMA_VERSION
@@ -274,6 +280,8 @@ class Report:
             "host": {k: _json_value(v) for k, v in self.host.items()},
             "verdict": self.verdict.value,
             "verdict_reason": self.verdict_reason,
+            "verdict_complete": self.verdict_complete,
+            "untested": list(self.untested),
             "interrupted": self.interrupted,
             "redacted": self.redacted,
             "results": [r.to_dict() for r in self.results],
@@ -295,6 +303,15 @@ class Report:
             ("tool_version", "created", "host", "verdict", "verdict_reason", "results"),
         )
         host = _mapping(data["host"], "host")
+        results = tuple(ProbeResult.from_dict(_mapping(r, "result")) for r in _list(data["results"]))
+        interrupted = _bool(data.get("interrupted", False), "interrupted")
+        if "verdict_complete" in data:
+            complete = _bool(data["verdict_complete"], "verdict_complete")
+            untested = tuple(_str(p, "untested probe") for p in _list(data.get("untested", [])))
+        else:
+            # Written before these fields existed: trust it no further than its results show.
+            untested = tuple(r.probe for r in results if r.status in (Status.SKIP, Status.ERROR))
+            complete = not untested and not interrupted
         return cls(
             schema_version=version,
             tool_version=_str(data["tool_version"], "tool_version"),
@@ -302,11 +319,11 @@ class Report:
             host={str(k): _value(v, "host value") for k, v in host.items()},
             verdict=_enum(Verdict, data["verdict"], "verdict"),
             verdict_reason=_str(data["verdict_reason"], "verdict_reason"),
-            interrupted=bool(data.get("interrupted", False)),
-            redacted=bool(data.get("redacted", True)),
-            results=tuple(
-                ProbeResult.from_dict(_mapping(r, "result")) for r in _list(data["results"])
-            ),
+            interrupted=interrupted,
+            verdict_complete=complete,
+            untested=untested,
+            redacted=_bool(data.get("redacted", True), "redacted"),
+            results=results,
         )
 
 
@@ -352,6 +369,12 @@ def _list(v: Any) -> list[Any]:
 def _str(v: Any, what: str) -> str:
     if not isinstance(v, str):
         raise ModelError(f"{what} must be text, not {type(v).__name__}")
+    return v
+
+
+def _bool(v: Any, what: str) -> bool:
+    if not isinstance(v, bool):
+        raise ModelError(f"{what} must be true or false, not {type(v).__name__}")
     return v
 
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from . import __version__
 from .advice import catalogue
 from .advice.rules import judge, status_for
-from .advice.verdict import decide_verdict
+from .advice.verdict import NEEDED_FOR_CHECK, decide
 from .events import Event, ProbeFinished, ProbeStarted, RunFinished
 from .model import Finding, ProbeResult, Report, Status, Value
 from .probes.base import Probe, ProbeContext, ProbeSkipped
@@ -53,6 +53,7 @@ class Runner:
         settings: Settings | None = None,
         *,
         host: Mapping[str, Value] | None = None,
+        needed: Sequence[str] = NEEDED_FOR_CHECK,
     ) -> None:
         ids = [p.id for p in probes]
         if len(set(ids)) != len(ids):
@@ -60,6 +61,8 @@ class Runner:
         self.probes = list(probes)
         self.settings = settings or Settings()
         self.host = dict(host) if host is not None else host_facts()
+        self.needed = tuple(needed)
+        """The probes the verdict stands on; any of them not tested makes it "partly checked"."""
         self._results: dict[str, ProbeResult] = {}
         self._done: dict[str, asyncio.Event] = {}
         self._queue: asyncio.Queue[Event] | None = None
@@ -171,13 +174,15 @@ class Runner:
                     skip_reason=catalogue.phrase("skip.cancelled"),
                 )
             results.append(r)
-        verdict, reason = decide_verdict(results)
+        decision = decide(results, needed=self.needed, interrupted=self._cancelled)
         return Report(
             tool_version=__version__,
             created=self._created,
             host=self.host,
-            verdict=verdict,
-            verdict_reason=reason,
+            verdict=decision.verdict,
+            verdict_reason=decision.reason,
+            verdict_complete=decision.complete,
+            untested=decision.untested,
             results=tuple(results),
             interrupted=self._cancelled,
             redacted=False,

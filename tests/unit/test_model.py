@@ -62,3 +62,35 @@ def test_malformed_reports_are_refused_clearly(mutate, message: str) -> None:  #
     mutate(d)
     with pytest.raises(ModelError, match=message):
         Report.from_dict(d)
+
+
+def test_verdict_trust_fields_round_trip() -> None:
+    from dataclasses import replace
+
+    report = replace(sample_report(), verdict_complete=False, untested=("path", "camera"))
+    d = report.to_dict()
+    assert d["verdict_complete"] is False and d["untested"] == ["path", "camera"]
+    validate(d)
+    assert Report.from_dict(json.loads(json.dumps(d))) == report
+
+
+def test_report_without_trust_fields_is_trusted_no_further_than_its_results() -> None:
+    d = sample_report().to_dict()
+    del d["verdict_complete"], d["untested"]
+    for r in d["results"]:
+        r["status"] = "pass"
+    assert Report.from_dict(d).verdict_complete is True
+    d["results"][0]["status"] = "skip"
+    again = Report.from_dict(d)
+    assert again.verdict_complete is False
+    assert again.untested == (d["results"][0]["probe"],)
+    d["results"][0]["status"] = "pass"
+    d["interrupted"] = True
+    assert Report.from_dict(d).verdict_complete is False
+
+
+def test_verdict_complete_must_be_a_boolean() -> None:
+    d = sample_report().to_dict()
+    d["verdict_complete"] = "yes"
+    with pytest.raises(ModelError, match="verdict_complete must be true or false"):
+        Report.from_dict(d)

@@ -140,7 +140,9 @@ async def test_probe_skipped_by_itself() -> None:
     assert report.results[0].status is Status.SKIP
     assert report.results[0].skip_reason == "No camera was found."
     assert report.verdict is Verdict.VIDEO
-    assert "could not run" in report.verdict_reason
+    assert report.verdict_complete is False
+    assert report.untested[:2] == ("system", "ice")  # nothing the verdict needs ran
+    assert "could not test" in report.verdict_reason
 
 
 async def test_independent_probes_run_concurrently() -> None:

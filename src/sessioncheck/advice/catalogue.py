@@ -361,7 +361,19 @@ PHRASES: dict[str, str] = {
     "skip.loopback_no_network": "This computer has no network connection, so a test call could not be made.",
     "error.timeout": "The test did not finish within {seconds} seconds.",
     "verdict.video": "Everything needed for a video session works.",
-    "verdict.video_with_gaps": "Nothing wrong was found, but {count} test(s) could not run: {probes}.",
+    "verdict.partly": "{gaps} Everything else we tested is ready for a video session.",
+    "verdict.partly_nothing": "{gaps} Run the whole check to know if you are ready.",
+    "verdict.not_tested": "We could not test {what}.",
+    "verdict.stopped_early": "The check was stopped before it finished.",
+    "verdict.list_and": "{first} and {last}",
+    "verdict.untested.system": "your computer",
+    "verdict.untested.ice": "the clinic's call servers",
+    "verdict.untested.path": "your connection to the clinic",
+    "verdict.untested.camera": "your camera",
+    "verdict.untested.microphone": "your microphone",
+    "verdict.untested.speaker": "your speaker",
+    "verdict.untested.peer": "the connection between you and the other person",
+    "verdict.title.partly": "Partly checked",
     "verdict.audio_only": "{reason} Use audio only for this session.",
     "verdict.phone": "{reason} Call your therapist by phone instead.",
     "verdict.title.video": "Ready for a video session",
@@ -1570,7 +1582,10 @@ def phrase(key: str, **values: Any) -> str:
     return template.format(**values)
 
 
-def verdict_title(verdict: Verdict) -> str:
+def verdict_title(verdict: Verdict, *, complete: bool = True) -> str:
+    """The banner's title. A video verdict that is not complete is "Partly checked", never "Ready"."""
+    if verdict is Verdict.VIDEO and not complete:
+        return PHRASES["verdict.title.partly"]
     return PHRASES[f"verdict.title.{verdict.value}"]
 
 

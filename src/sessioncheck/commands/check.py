@@ -109,9 +109,7 @@ def run(args: argparse.Namespace) -> int:
     if settings.redact:
         report = redact_report(report)
 
-    exit_code = {"video": ExitCode.VIDEO, "audio_only": ExitCode.AUDIO_ONLY, "phone": ExitCode.PHONE}[
-        report.verdict.value
-    ]
+    exit_code = ExitCode.for_report(report)
     if args.output is not None:
         try:
             save_report(report, args.output)
@@ -126,8 +124,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(render_text(report, Audience(args.audience)))
     sys.stdout.flush()
-    if report.interrupted:
-        return ExitCode.INTERRUPTED
     return exit_code
 
 

@@ -85,9 +85,7 @@ def run_peer(args: argparse.Namespace, test: Any, settings: Any) -> int:
         return ExitCode.USAGE
     if settings.redact:
         report = redact_report(report)
-    exit_code = {"video": ExitCode.VIDEO, "audio_only": ExitCode.AUDIO_ONLY, "phone": ExitCode.PHONE}[
-        report.verdict.value
-    ]
+    exit_code = ExitCode.for_report(report)
     path = args.output or Path(f"sessioncheck-peer-{test.test_id or 'unpaired'}-{test.role}.json")
     try:
         save_report(report, path)
@@ -103,8 +101,6 @@ def run_peer(args: argparse.Namespace, test: Any, settings: Any) -> int:
     else:
         sys.stdout.write(render_text(report, audience))
     sys.stdout.flush()
-    if report.interrupted:
-        return ExitCode.INTERRUPTED
     return exit_code
 
 

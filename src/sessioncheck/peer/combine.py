@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 from .. import __version__
 from ..advice.rules import judge, status_for
-from ..advice.verdict import decide_verdict
+from ..advice.verdict import NEEDED_FOR_PEER, decide
 from ..model import Measurement, ProbeResult, Report, Status, Value
 from ..settings import Thresholds
 
@@ -129,13 +129,15 @@ def combined_report(
             for k, v in sorted(side.host.items()):
                 host[f"{role}.{k}"] = v
     results: Sequence[ProbeResult] = (result,)
-    verdict, reason = decide_verdict(results)
+    decision = decide(results, needed=NEEDED_FOR_PEER, interrupted=interrupted)
     return Report(
         tool_version=__version__,
         created=created,
         host=host,
-        verdict=verdict,
-        verdict_reason=reason,
+        verdict=decision.verdict,
+        verdict_reason=decision.reason,
+        verdict_complete=decision.complete,
+        untested=decision.untested,
         results=tuple(results),
         interrupted=interrupted,
         redacted=False,

@@ -56,7 +56,7 @@ def render_text(report: Report, audience: Audience = Audience.CLIENT) -> str:
     Support staff also see every measurement and the evidence behind each finding.
     """
     lines = [
-        catalogue.verdict_title(report.verdict).upper(),
+        catalogue.verdict_title(report.verdict, complete=report.verdict_complete).upper(),
         report.verdict_reason,
     ]
     if report.interrupted:

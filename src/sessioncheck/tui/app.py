@@ -24,10 +24,10 @@ from textual.screen import ModalScreen, Screen
 from textual.theme import Theme
 
 from ..advice import catalogue
-from ..advice.verdict import decide_verdict
+from ..advice.verdict import decide
 from ..cli import ExitCode
 from ..events import Event, RunFinished
-from ..model import Audience, Report, Verdict
+from ..model import Audience, Report
 from ..settings import Settings
 from .devices import DeviceFeeds, discover_feeds
 from .screens.devices import DevicesScreen
@@ -64,9 +64,6 @@ HIGH_CONTRAST = Theme(
 DEFAULT_THEME = "textual-dark"
 DEVICE_PROBES = ("camera", "microphone", "speaker")
 """Probes left out when the user skips the camera and sound step."""
-
-VERDICT_EXIT = {Verdict.VIDEO: ExitCode.VIDEO, Verdict.AUDIO_ONLY: ExitCode.AUDIO_ONLY,
-                Verdict.PHONE: ExitCode.PHONE}
 
 
 class RunEvent(Message):
@@ -150,9 +147,10 @@ def merge_rerun(base: Report, new: Report) -> Report:
     """``base`` with the results of a re-run replaced, and the verdict decided again by advice."""
     fresh = {r.probe: r for r in new.results}
     results = [fresh.pop(r.probe, r) for r in base.results] + list(fresh.values())
-    verdict, reason = decide_verdict(results)
-    return replace(base, results=tuple(results), verdict=verdict, verdict_reason=reason,
-                   interrupted=base.interrupted and new.interrupted)
+    interrupted = base.interrupted and new.interrupted
+    d = decide(results, interrupted=interrupted)
+    return replace(base, results=tuple(results), verdict=d.verdict, verdict_reason=d.reason,
+                   verdict_complete=d.complete, untested=d.untested, interrupted=interrupted)
 
 
 class SessionCheckApp(App[int]):
@@ -464,15 +462,12 @@ class SessionCheckApp(App[int]):
                 report = merge_rerun(self._rerun_base, report)
         if save and report is not None:
             await self._save(report, default_save_path(report))
-        if report is None or report.interrupted:
-            self.exit(result=int(ExitCode.INTERRUPTED))
-        else:
-            self.exit(result=int(VERDICT_EXIT[report.verdict]))
+        self.exit(result=int(ExitCode.INTERRUPTED if report is None else ExitCode.for_report(report)))
 
     def _exit_now(self) -> None:
         code = ExitCode.VIDEO
         if self.report is not None and not self.opened_report:
-            code = VERDICT_EXIT[self.report.verdict]
+            code = ExitCode.for_report(self.report)
         self.exit(result=int(code))
 
     def on_unmount(self) -> None:

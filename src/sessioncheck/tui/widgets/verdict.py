@@ -20,10 +20,14 @@ class VerdictBanner(Static):
         self.show(report)
 
     def show(self, report: Report) -> None:
+        partly = report.verdict is Verdict.VIDEO and not report.verdict_complete
         for v in Verdict:
-            self.set_class(report.verdict is v, f"-{v.value}")
+            self.set_class(report.verdict is v and not partly, f"-{v.value}")
+        self.set_class(partly, "-partly")
+        mark = "!" if partly else MARKS[report.verdict]
+        title = catalogue.verdict_title(report.verdict, complete=report.verdict_complete)
         text = Text()
-        text.append(f"{MARKS[report.verdict]} {catalogue.verdict_title(report.verdict)}", style="bold")
+        text.append(f"{mark} {title}", style="bold")
         text.append("\n")
         text.append(report.verdict_reason)
         if report.interrupted:
