@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sessioncheck.advice import catalogue
-from sessioncheck.advice.verdict import decide_verdict
+from sessioncheck.advice.verdict import NEEDED_FOR_CHECK, NEEDED_FOR_PEER, decide
 from sessioncheck.events import Event, ProbeFinished, ProbeStarted, Progress, RunFinished, Sample
 from sessioncheck.model import ProbeResult, Report, Status
 from sessioncheck.tui.source import ScriptedRun, Step
@@ -40,13 +40,17 @@ def title(probe: str) -> str:
 
 
 def report_of(results: Sequence[ProbeResult], *, interrupted: bool = False) -> Report:
-    verdict, reason = decide_verdict(results)
+    """The report as the runner (or, for a peer test, ``peer.combine``) builds it."""
+    needed = NEEDED_FOR_PEER if [r.probe for r in results] == ["peer"] else NEEDED_FOR_CHECK
+    d = decide(results, needed=needed, interrupted=interrupted)
     return Report(
         tool_version="0.1.0",
         created=CREATED,
         host=HOST,
-        verdict=verdict,
-        verdict_reason=reason,
+        verdict=d.verdict,
+        verdict_reason=d.reason,
+        verdict_complete=d.complete,
+        untested=d.untested,
         results=tuple(results),
         interrupted=interrupted,
         redacted=False,
@@ -70,21 +74,43 @@ def script(
     return steps
 
 
-def scripted_factory(results: Sequence[ProbeResult], delay_s: float = 0.0, extra: Sequence[Step | Event] = ()):  # type: ignore[no-untyped-def]
-    """A run factory replaying ``results`` (only those asked for, like a real plan)."""
+def scripted_factory(  # type: ignore[no-untyped-def]
+    results: Sequence[ProbeResult],
+    delay_s: float = 0.0,
+    extra: Sequence[Step | Event] = (),
+    *,
+    hang_after: int | None = None,
+):
+    """A run factory replaying ``results`` (only those asked for, like a real plan).
+
+    Cancelled, a run ends as the runner's does: the results that finished are kept, every other
+    planned probe is skipped as stopped, and the report is interrupted. ``hang_after=N``: after
+    the first N results, the next planned probe starts and never finishes (until cancelled).
+    """
     made: list[ScriptedRun] = []
 
     def make(probe_ids: tuple[str, ...]) -> ScriptedRun:
         chosen = [r for r in results if r.probe in probe_ids]
-        done = [r for r in chosen]
+        steps = [*extra, *script(chosen, delay_s)]
+        if hang_after is not None:
+            shown = chosen[:hang_after]
+            steps = [*extra, *script(shown, delay_s)][:-1]
+            rest = [p for p in probe_ids if p not in {r.probe for r in shown}]
+            if rest:
+                steps.append(Step(ProbeStarted(rest[0], title(rest[0]), 60.0)))
+            steps.append(Step(RunFinished(report_of(shown)), 3600.0))
 
         def partial() -> Report:
+            finished = {e.result.probe: e.result for e in run.emitted if isinstance(e, ProbeFinished)}
             return report_of(
-                [ProbeResult(r.probe, Status.SKIP, 0.0, skip_reason=catalogue.phrase("skip.cancelled")) for r in done],
+                [
+                    finished.get(p) or ProbeResult(p, Status.SKIP, 0.0, skip_reason=catalogue.phrase("skip.cancelled"))
+                    for p in probe_ids
+                ],
                 interrupted=True,
             )
 
-        run = ScriptedRun([*extra, *script(chosen, delay_s)], on_cancel=partial)
+        run = ScriptedRun(steps, on_cancel=partial)
         made.append(run)
         return run
 

@@ -14,6 +14,7 @@ import pytest
 from textual.widgets import Button, Static
 
 from sessioncheck.advice import catalogue
+from sessioncheck.cli import ExitCode
 from sessioncheck.events import ProbeStarted
 from sessioncheck.model import Audience, Status, Verdict
 from sessioncheck.report import load_report
@@ -123,8 +124,12 @@ async def test_skip_devices_goes_straight_to_the_check() -> None:
         await until(pilot, lambda: isinstance(app.screen, ResultsScreen))
         assert app.report is not None and app.report.verdict is Verdict.VIDEO
         assert text_of(app.screen.query_one(".fix", Static)) == catalogue.phrase("tui.results.no_fixes")
+        # Nothing is wrong, but neither the devices nor the connection to the clinic were tested.
+        assert not app.report.verdict_complete
+        assert app.report.untested == ("camera", "microphone", "speaker", "path")
+        assert app.screen.query_one(VerdictBanner).has_class("-partly")
         await pilot.press("q")
-    assert app.return_value == 0
+    assert app.return_value == ExitCode.PARTLY_CHECKED
 
 
 async def test_keys_are_handled_while_a_slow_probe_runs(private_home: Path) -> None:

@@ -106,7 +106,8 @@ async def test_a_whole_check_shows_every_result_for_every_reader(case: str) -> N
             await pilot.press("w")
             await pilot.pause()
         await pilot.press("q")
-    assert app.return_value == {"real_run": 0, "bad_day": 2, "quiet": 1}[case]
+    # The real run's muted microphone fails without ruling video out: partly checked (5).
+    assert app.return_value == {"real_run": 5, "bad_day": 2, "quiet": 1}[case]
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from sessioncheck.model import Audience
 from sessioncheck.tui.app import SessionCheckApp
 from sessioncheck.tui.devices import DeviceFeeds
 from sessioncheck.tui.screens.devices import DevicesScreen
+from sessioncheck.tui.screens.network import NetworkScreen
 from sessioncheck.tui.screens.results import ResultsScreen
 
 from . import realistic as R
@@ -35,7 +36,8 @@ async def to_results(pilot: Pilot[Any]) -> None:
 
 
 def test_all_good(snap_compare: Snap) -> None:
-    assert snap_compare(checked_app([system_ok(), ice_ok(), loopback_ok()]), run_before=to_results)
+    # The banner's green state: every test of the whole check ran and nothing fails.
+    assert snap_compare(whole_check_app(R.whole_check()), run_before=expand())
 
 
 def test_no_camera(snap_compare: Snap) -> None:
@@ -169,3 +171,31 @@ def test_peer_report_opened(snap_compare: Snap) -> None:
     # `sessioncheck report show` of a real peer test's report (its summary is an info finding).
     app = SessionCheckApp(report=report_of([R.peer_ok()]), audience=Audience.THERAPIST)
     assert snap_compare(app, run_before=expand("peer"), terminal_size=(100, 40))
+
+
+# --- the verdict banner's four states (green and audio only are test_all_good and test_audio_only_verdict) ---
+
+
+def test_partly_checked_without_check_server(snap_compare: Snap) -> None:
+    assert snap_compare(whole_check_app(R.whole_check(path=R.path_no_server())), run_before=expand())
+
+
+def test_phone_verdict(snap_compare: Snap) -> None:
+    assert snap_compare(whole_check_app(R.whole_check(path=R.path_lossy())), run_before=expand())
+
+
+def test_stopped_midway_is_partly_checked(snap_compare: Snap) -> None:
+    # Four tests done and fine, then "Skip" on the network step: never "Ready".
+    async def stop(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        await pilot.press("s")
+        await until(pilot, lambda: isinstance(app.screen, DevicesScreen))
+        await pilot.press("n")
+        await until(pilot, lambda: isinstance(app.screen, NetworkScreen) and app.screen.rows["speaker"].running)
+        await pilot.click("#skip")
+        await until(pilot, lambda: isinstance(app.screen, ResultsScreen))
+
+    app = SessionCheckApp(
+        plan=R.CHECK_PLAN, run_factory=scripted_factory(R.whole_check(), hang_after=4), feeds=DeviceFeeds()
+    )
+    assert snap_compare(app, run_before=stop)

@@ -76,6 +76,8 @@ class ScriptedRun:
         self._cancel_requested = False
         self.cancelled = False
         """True once the run was cancelled."""
+        self.emitted: list[Event] = []
+        """The events sent so far (a cancelled run's partial report can keep what finished)."""
 
     def cancel(self) -> None:
         self._cancel_requested = True
@@ -97,6 +99,7 @@ class ScriptedRun:
                 if self.on_cancel is not None:
                     yield RunFinished(self.on_cancel())
                 return
+            self.emitted.append(step.event)
             yield step.event
             if isinstance(step.event, RunFinished):
                 return
