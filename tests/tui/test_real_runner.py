@@ -14,7 +14,7 @@ from sessioncheck.tui.app import SessionCheckApp
 from sessioncheck.tui.devices import DeviceFeeds
 from sessioncheck.tui.screens.dialogs import QuitScreen
 from sessioncheck.tui.screens.network import NetworkScreen
-from sessioncheck.tui.screens.results import ResultsScreen
+from sessioncheck.tui.screens.results import SEVERITY_MARKS, ResultsScreen
 from sessioncheck.tui.widgets import VerdictBanner
 from support.coturn import Coturn
 
@@ -88,3 +88,36 @@ async def test_quitting_a_real_run_cancels_it_and_leaves_nothing_behind() -> Non
     assert run.final_report.result("ice").status is Status.SKIP  # type: ignore[union-attr]
     assert app.return_value == 130
     assert not [t for t in threading.enumerate() if t.name.startswith(("probe", "check"))]
+
+
+async def test_real_path_to_a_real_check_server_reaches_the_results(coturn: Coturn) -> None:
+    # The path probe always ends in an info finding (network.summary): the results screen once
+    # crashed on it. A real `sessioncheck serve` on loopback, real coturn, the real runner.
+    import re
+    import subprocess
+    import sys
+
+    serve = subprocess.Popen([sys.executable, "-m", "sessioncheck", "serve", "--port", "0"],
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert serve.stdout is not None
+        found = re.search(r"ws://\S+/ws", serve.stdout.readline())
+        assert found, "sessioncheck serve did not say where it listens"
+        settings = Settings(ice_servers=coturn.ice_servers(), ca_file=str(coturn.ca_file), server=found.group(0))
+        app = SessionCheckApp(settings, plan=("system", "ice", "path"), feeds=DeviceFeeds(),
+                              audience=Audience.SUPPORT)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await pilot.press("k")
+            await until(pilot, lambda: isinstance(app.screen, ResultsScreen), timeout=60)
+            report = app.report
+            assert report is not None and app.crashed is None
+            path = report.result("path")
+            assert path is not None and path.status in (Status.PASS, Status.WARN, Status.FAIL), path
+            assert "network.summary" in [f.code for f in path.findings]
+            text = "\n".join(str(s.render()) for s in app.screen.query("#details-path .finding"))
+            for f in path.findings:
+                assert f"{SEVERITY_MARKS[f.severity]} {f.for_audience(Audience.SUPPORT).title}" in text
+            await pilot.press("q")
+    finally:
+        serve.terminate()
+        serve.wait(10)
