@@ -30,9 +30,9 @@ CPU_SAMPLE_S = 0.5
 LIBRARIES = ("aiortc", "aioice", "av", "numpy", "psutil", "textual")
 
 _VPN_PREFIXES = ("tun", "tap", "wg", "ppp", "utun", "ipsec", "zt", "tailscale", "nordlynx", "proton")
-_CELLULAR_PREFIXES = ("wwan", "rmnet", "ccmni", "usb", "pdp_ip")
+_CELLULAR_PREFIXES = ("wwan", "wwx", "rmnet", "ccmni", "usb", "pdp_ip")
 _VIRTUAL_PREFIXES = ("veth", "docker", "br-", "virbr", "vmnet", "vboxnet", "lo", "dummy", "ifb", "cni", "flannel")
-_WIFI_PREFIXES = ("wlan", "wlp", "wifi", "ath", "ra")
+_WIFI_PREFIXES = ("wlan", "wlp", "wlx", "wifi", "ath", "ra")
 _ETHERNET_PREFIXES = ("eth", "enp", "eno", "ens", "enx", "em")
 
 
