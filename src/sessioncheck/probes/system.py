@@ -9,6 +9,11 @@ Measurement keys: ``system.cpu_count``, ``system.cpu_load_pct``, ``system.load_a
 ``system.battery_plugged``, ``system.interfaces`` (``name:kind`` list, comma separated),
 ``system.interfaces_active`` (count), ``system.iface.<name>.kind``,
 ``system.os``, ``system.python``, ``system.lib.<name>`` (library versions).
+
+Interface names are recorded as the OS gives them. On Linux some embed the adapter's MAC
+address (``enx001122334455``, ``wlx…``); :mod:`sessioncheck.report.redact` turns those
+into ``enx-mac`` in values and keys alike, so a redacted report (and what a peer test sends
+the other side) keeps the kind but not the address.
 """
 
 from __future__ import annotations
