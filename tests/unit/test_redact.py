@@ -18,6 +18,7 @@ from sessioncheck.report.redact import (
     REDACTED_MAC,
     REDACTED_SECRET,
     REDACTED_USER,
+    redact_device_name,
     redact_measurements,
     redact_report,
     redact_text,
@@ -280,3 +281,50 @@ def test_turn_username_is_removed_from_every_part_of_a_report() -> None:
 def test_home_folders_lose_the_user_name(monkeypatch: pytest.MonkeyPatch, home: str, text: str, expected: str) -> None:
     monkeypatch.setenv("HOME", home)
     assert redact_text(text) == expected
+
+
+# --- people's names in device names ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("Alice's AirPods Pro", "[name]'s AirPods Pro"),
+        ("Élodie\u2019s iPhone Microphone", "[name]\u2019s iPhone Microphone"),
+        ("Mary Ann's AirPods", "[name]'s AirPods"),
+        ("AirPods de María", "AirPods de [name]"),
+        ("Auriculares de Ana García", "Auriculares de [name]"),
+        ("iPhone von Jonas Mikrofon", "iPhone von [name] Mikrofon"),
+        ("AirPods de María (2)", "AirPods de [name] (2)"),
+        # makes, models and ordinary words stay
+        ("Micrófono de MacBook Pro", "Micrófono de MacBook Pro"),
+        ("MacBook Pro Microphone", "MacBook Pro Microphone"),
+        ("Logitech's cam", "Logitech's cam"),
+        ("HD Pro Webcam C920", "HD Pro Webcam C920"),
+        ("Built-in Audio Analog Stereo", "Built-in Audio Analog Stereo"),
+        ("pulse", "pulse"),
+    ],
+)
+def test_owner_names_leave_device_names(label: str, expected: str) -> None:
+    assert redact_device_name(label) == expected
+
+
+def test_device_name_with_an_owner_is_redacted_where_the_wording_repeats_it() -> None:
+    ms = (
+        Measurement("microphone.outcome", "busy"),
+        Measurement("microphone.device", "Alice's AirPods Pro"),
+        Measurement("microphone.detail", "in use"),
+        Measurement("microphone.holders", "zoom.us (pid 4242)"),
+    )
+    findings = tuple(judge("microphone", ms, Thresholds()))
+    assert "Alice" in findings[0].wording[Audience.SUPPORT].text  # the real wording names the device
+    result = ProbeResult("microphone", Status.FAIL, 0.1, ms, findings)
+    red = redact_report(replace(sample_report(), results=(result,)))
+    assert "Alice" not in json.dumps(red.to_dict())
+    assert red.results[0].measurement("microphone.device").value == "[name]'s AirPods Pro"  # type: ignore[union-attr]
+    assert "[name]'s AirPods Pro" in red.results[0].findings[0].wording[Audience.SUPPORT].text
+    # ordinary wording with possessives is not touched
+    assert (
+        red.results[0].findings[0].wording[Audience.THERAPIST].title
+        == "The client's microphone is held by another program"
+    )

@@ -19,11 +19,14 @@ What goes, and what it becomes:
   ``password=``/``token=`` query parameters → :data:`REDACTED_USER` (or
   :data:`REDACTED_SECRET` for secrets). The TURN credential is never recorded at all.
 * E-mail addresses → :data:`REDACTED_EMAIL`.
+* A person's name in a device name (``camera.device``, ``microphone.device``, …), as phones
+  and headsets name themselves: "Alice's AirPods" → "[name]'s AirPods", "AirPods de María" →
+  "AirPods de [name]" — in the measurement and wherever a text repeats that device name.
 * The home folder → ``~`` (``/home/alice/x.mp4`` → ``~/x.mp4``); other people's home
   folders keep their place but not their name (``/home/[user]/…``, ``/Users/[user]/…``,
   ``C:\\Users\\[user]\\…``).
 
-Kept on purpose: server host names (the clinic's own), interface kinds, device names, the
+Kept on purpose: server host names (the clinic's own), interface kinds, device models, the
 report's creation time (with its time-zone offset) and every number.
 
 Ordinary text is left alone: times (``14:05:33``), versions (``1.2.3``), hashes and DTLS
@@ -36,7 +39,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 
 from ..model import Audience, Finding, Measurement, ProbeResult, Report, Value, Wording
@@ -49,6 +52,8 @@ REDACTED_SECRET = "[secret removed]"
 REDACTED_EMAIL = "[e-mail address removed]"
 OTHER_HOME_USER = "[user]"
 """Stands for the account name in someone else's home folder path."""
+REDACTED_NAME = "[name]"
+"""Stands for a person's name inside a device name."""
 
 _CANDIDATE = re.compile(r"(?:a=)?candidate:\S+ \d+ \S+ \d+ \S+ \d+ typ \S+(?: [a-z-]+ \S+)*", re.I)
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]*\d)")
@@ -82,6 +87,19 @@ _OTHER_HOME_WIN = re.compile(
     r"(?P<name>[^\\/:*?\"<>|\s']+(?: [^\\/:*?\"<>|\s']+)*)(?=[\\/])"
 )
 _NOT_PEOPLE = {"shared", "public", "default", "all users", "[user]"}
+
+_WORD = r"[^\W\d_][\w-]*"
+_POSSESSIVE = re.compile(rf"(?<![\w\[])(?:(?P<first>{_WORD})\s)?(?P<last>{_WORD})['\u2019]s(?!\w)")
+_OWNED_BY = re.compile(
+    rf"(?<!\w)(?P<prep>de|von|di|da|van|du|del|della|do|dos)\s+(?P<name>{_WORD})(?:\s(?P<name2>{_WORD}))?(?!\w)"
+)
+_PRODUCT_WORDS = frozenset(
+    "macbook imac mac iphone ipad airpods studio display galaxy pixel surface thinkpad dell hp lenovo "
+    "logitech microsoft apple samsung sony bose jabra usb bluetooth android windows linux "
+    "microphone camera speaker headset mikrofon kamera lautsprecher micrófono cámara altavoz auriculares "
+    "microphone caméra haut-parleur microfono fotocamera entrada salida sortie entrée eingang ausgang".split()
+)
+"""Words in device names that are makes, models or parts, not owners ("Micrófono de MacBook Pro")."""
 
 
 def _is_ipv4(text: str) -> bool:
@@ -148,6 +166,32 @@ def _home_pattern(home: str) -> re.Pattern[str]:
     return re.compile(r"(?<![\w.~-])" + re.escape(home) + r"(?![\w-]|\.\w)")
 
 
+def _possessive(m: re.Match[str]) -> str:
+    first, last = m.group("first"), m.group("last")
+    if not last[0].isupper() or last.lower() in _PRODUCT_WORDS:
+        return m.group(0)
+    if first is not None and first[0].isupper() and first.lower() not in _PRODUCT_WORDS:
+        return REDACTED_NAME + m.group(0)[-2:]  # "Mary Ann's"
+    return m.group(0)[: m.start("last") - m.start()] + REDACTED_NAME + m.group(0)[-2:]
+
+
+def _owned_by(m: re.Match[str]) -> str:
+    name, name2 = m.group("name"), m.group("name2")
+    if not name[0].isupper() or name.lower() in _PRODUCT_WORDS:
+        return m.group(0)
+    keep = m.group(0)[: m.start("name") - m.start()] + REDACTED_NAME
+    if name2 is None:
+        return keep
+    if name2[0].isupper() and name2.lower() not in _PRODUCT_WORDS:  # "de Ana García"
+        return keep
+    return keep + m.group(0)[m.end("name") - m.start() :]
+
+
+def redact_device_name(label: str) -> str:
+    """``label`` without the owner's name that phones and headsets put in their names."""
+    return _OWNED_BY.sub(_owned_by, _POSSESSIVE.sub(_possessive, label))
+
+
 def _other_home(m: re.Match[str]) -> str:
     if m.group("name").lower() in _NOT_PEOPLE:
         return m.group(0)
@@ -162,7 +206,9 @@ class Redactor:
     placeholder in every key and text of that report.
     """
 
-    def __init__(self, usernames: Iterable[str] = ()) -> None:
+    def __init__(self, usernames: Iterable[str] = (), devices: Iterable[str] = ()) -> None:
+        self._devices = {d: redact_device_name(d) for d in sorted(set(devices), key=len, reverse=True)}
+        self._devices = {d: r for d, r in self._devices.items() if d != r}
         self._ifaces: dict[str, str] = {}
         self._per_prefix: dict[str, int] = {}
         self._users = sorted({u for u in usernames if u and u not in (REDACTED_USER,)}, key=len, reverse=True)
@@ -189,6 +235,8 @@ class Redactor:
         text = _QUERY_SECRET.sub(lambda m: m.group("name") + "=" + REDACTED_SECRET, text)
         text = _QUERY_USER.sub(lambda m: m.group("name") + "=" + REDACTED_USER, text)
         text = _SAID_USER.sub(lambda m: m.group("name") + m.group("q") + REDACTED_USER + m.group("q"), text)
+        for device, safe in self._devices.items():
+            text = text.replace(device, safe)
         for user in self._users:
             for quoted in (repr(user), f'"{user}"', f"'{user}'"):
                 text = text.replace(quoted, quoted[0] + REDACTED_USER + quoted[-1])
@@ -208,6 +256,8 @@ class Redactor:
             return v
         if _is_username_key(key) and v:
             return REDACTED_USER
+        if _is_device_key(key):
+            v = redact_device_name(v)
         return self.text(v)
 
     def measurement(self, m: Measurement) -> Measurement:
@@ -237,12 +287,27 @@ def _is_username_key(key: str) -> bool:
     return key == "username" or key.endswith((".username", "_username"))
 
 
+def _is_device_key(key: str) -> bool:
+    return key.endswith((".device", ".microphone", ".speaker", ".camera"))
+
+
+def _values_under(
+    is_key: Callable[[str], bool], measurements: Iterable[Measurement], evidence: Iterable[Mapping[str, Value]]
+) -> set[str]:
+    found = {m.value for m in measurements if is_key(m.key) and isinstance(m.value, str)}
+    for e in evidence:
+        found |= {v for k, v in e.items() if is_key(k) and isinstance(v, str)}
+    return {u for u in found if u}
+
+
 def usernames_in(measurements: Iterable[Measurement], evidence: Iterable[Mapping[str, Value]] = ()) -> set[str]:
     """The user names recorded under ``….username`` keys (what :class:`Redactor` hides)."""
-    found = {m.value for m in measurements if _is_username_key(m.key) and isinstance(m.value, str)}
-    for e in evidence:
-        found |= {v for k, v in e.items() if _is_username_key(k) and isinstance(v, str)}
-    return {u for u in found if u}
+    return _values_under(_is_username_key, measurements, evidence)
+
+
+def _redactor_for(measurements: Iterable[Measurement], evidence: Iterable[Mapping[str, Value]] = ()) -> Redactor:
+    ms, ev = list(measurements), list(evidence)
+    return Redactor(usernames_in(ms, ev), _values_under(_is_device_key, ms, ev))
 
 
 def redact_text(text: str) -> str:
@@ -253,7 +318,7 @@ def redact_text(text: str) -> str:
 def redact_measurements(measurements: Iterable[Measurement]) -> list[Measurement]:
     """Measurements redacted as one report would be (keys too): what may leave this computer."""
     ms = list(measurements)
-    r = Redactor(usernames_in(ms))
+    r = _redactor_for(ms)
     return [r.measurement(m) for m in ms]
 
 
@@ -264,11 +329,10 @@ def redact_host(host: Mapping[str, Value]) -> dict[str, Value]:
 
 def redact_report(report: Report) -> Report:
     """A copy of ``report`` with everything the module docstring lists removed, marked ``redacted``."""
-    users = usernames_in(
-        (m for r in report.results for m in r.measurements),
-        (f.evidence for r in report.results for f in r.findings),
+    r = _redactor_for(
+        (m for x in report.results for m in x.measurements),
+        (f.evidence for x in report.results for f in x.findings),
     )
-    r = Redactor(users)
     return replace(
         report,
         host=r.mapping(report.host),
