@@ -389,8 +389,10 @@ PHRASES: dict[str, str] = {
     "report.what_to_do": "What to do now:",
     "report.details": "Details:",
     "report.footer": "Checked {created} with sessioncheck {version}. {redacted}",
-    "report.redacted": "Network addresses were removed from this report.",
-    "report.not_redacted": "This report contains network addresses.",
+    "report.redacted": "Network addresses and other details that could identify you or this computer "
+    "(hardware addresses, user names, your home folder's name) were removed from this report.",
+    "report.not_redacted": "This report contains network addresses and may contain other details that "
+    "identify you or this computer.",
     "probe.system": "Your computer",
     "probe.ice": "Reaching the call servers",
     "probe.loopback": "Video calling on this computer",
@@ -468,7 +470,7 @@ PHRASES.update({
     "tui.save.prompt": "File to save to (you can send it to your clinic):",
     "tui.save.button": "Save",
     "tui.save.done": "Report saved to {path}",
-    "tui.save.redacted": "Network addresses were removed before saving.",
+    "tui.save.redacted": "Network addresses and other details that could identify you were removed before saving.",
     "tui.quit.heading": "Stop the check?",
     "tui.quit.text": "The check is still running. If you quit now, nothing is saved.",
     "tui.quit.quit": "Quit without saving",

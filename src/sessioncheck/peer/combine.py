@@ -29,6 +29,7 @@ from .. import __version__
 from ..advice.rules import judge, status_for
 from ..advice.verdict import NEEDED_FOR_PEER, decide
 from ..model import Measurement, ProbeResult, Report, Status, Value
+from ..report.redact import redact_measurements
 from ..settings import Thresholds
 
 SIDES = ("therapist", "client")
@@ -51,11 +52,13 @@ class SideData:
 
 
 def measurements_to_wire(ms: Iterable[Measurement]) -> list[dict[str, object]]:
-    return [m.to_dict() for m in ms]
+    """Measurements as sent to the other side: always redacted (that side is another person,
+    and ``--no-redact`` is a choice about one's own report only)."""
+    return [m.to_dict() for m in redact_measurements(ms)]
 
 
 def measurements_from_wire(data: object, prefix: str) -> list[Measurement]:
-    """Measurements sent by the other side; anything not under ``prefix`` is dropped."""
+    """Measurements sent by the other side, redacted; anything not under ``prefix`` is dropped."""
     out: list[Measurement] = []
     if not isinstance(data, list):
         return out
@@ -66,7 +69,7 @@ def measurements_from_wire(data: object, prefix: str) -> list[Measurement]:
             continue
         if m.key.startswith(prefix):
             out.append(m)
-    return out
+    return redact_measurements(out)  # an older sessioncheck may send them unredacted
 
 
 def combined_result(

@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..events import ProbeFinished, ProbeStarted, Progress, RunFinished, Sample
 from ..model import Measurement, Report, Value
+from ..report.redact import redact_host
 from ..runner import host_facts
 from ..settings import IceServer, Settings
 from .combine import (
@@ -452,14 +453,15 @@ class PeerTest:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(asyncio.shield(system), 8.0)
         me = self._sides[self.role]
-        sync.send({"op": "facts", "role": self.role, "host": me.host,
+        sync.send({"op": "facts", "role": self.role, "host": redact_host(me.host),
                    "system": measurements_to_wire(me.system)})
 
     def _take_facts(self, msg: dict[str, Any]) -> None:
         other = self._sides[self.other]
         host = msg.get("host")
         if isinstance(host, dict):
-            other.host = {str(k): v for k, v in host.items() if v is None or isinstance(v, str | int | float | bool)}
+            other.host = redact_host(
+                {str(k): v for k, v in host.items() if v is None or isinstance(v, str | int | float | bool)})
         other.system = measurements_from_wire(msg.get("system"), "system.")
 
     async def _phases(self, m: Measurer, sync: _Sync, gate: asyncio.Event) -> None:

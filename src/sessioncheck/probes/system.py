@@ -9,6 +9,11 @@ Measurement keys: ``system.cpu_count``, ``system.cpu_load_pct``, ``system.load_a
 ``system.battery_plugged``, ``system.interfaces`` (``name:kind`` list, comma separated),
 ``system.interfaces_active`` (count), ``system.iface.<name>.kind``,
 ``system.os``, ``system.python``, ``system.lib.<name>`` (library versions).
+
+Interface names are recorded as the OS gives them. On Linux some embed the adapter's MAC
+address (``enx001122334455``, ``wlx…``); :mod:`sessioncheck.report.redact` turns those
+into ``enx-mac`` in values and keys alike, so a redacted report (and what a peer test sends
+the other side) keeps the kind but not the address.
 """
 
 from __future__ import annotations
@@ -30,9 +35,9 @@ CPU_SAMPLE_S = 0.5
 LIBRARIES = ("aiortc", "aioice", "av", "numpy", "psutil", "textual")
 
 _VPN_PREFIXES = ("tun", "tap", "wg", "ppp", "utun", "ipsec", "zt", "tailscale", "nordlynx", "proton")
-_CELLULAR_PREFIXES = ("wwan", "rmnet", "ccmni", "usb", "pdp_ip")
+_CELLULAR_PREFIXES = ("wwan", "wwx", "rmnet", "ccmni", "usb", "pdp_ip")
 _VIRTUAL_PREFIXES = ("veth", "docker", "br-", "virbr", "vmnet", "vboxnet", "lo", "dummy", "ifb", "cni", "flannel")
-_WIFI_PREFIXES = ("wlan", "wlp", "wifi", "ath", "ra")
+_WIFI_PREFIXES = ("wlan", "wlp", "wlx", "wifi", "ath", "ra")
 _ETHERNET_PREFIXES = ("eth", "enp", "eno", "ens", "enx", "em")
 
 
