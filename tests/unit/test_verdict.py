@@ -235,3 +235,9 @@ def test_nothing_needed_was_tested_says_so() -> None:
     assert (d.verdict, d.complete) == (Verdict.VIDEO, False)
     assert "Everything else" not in d.reason
     assert "Run the whole check" in d.reason
+
+
+def test_a_probe_that_ran_and_broke_counts_though_the_check_does_not_need_it() -> None:
+    d = decide([*full(), result("loopback", status=Status.ERROR)])
+    assert (d.verdict, d.complete, d.untested) == (Verdict.VIDEO, False, ("loopback",))
+    assert "video calling on this computer" in d.reason

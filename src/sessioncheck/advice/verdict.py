@@ -90,9 +90,12 @@ def decide(
 ) -> Decision:
     """The worst impact among all findings decides; untested needs and standing failures qualify it.
 
-    ``interrupted`` marks a run that was stopped early: every needed probe that did not finish
+    Every probe in ``results`` counts as needed as well as those in ``needed``. ``interrupted``
+    marks a run that was stopped early: every needed probe that did not finish
     is untested, and the verdict is never complete.
     """
+    # A probe that was run is needed too: if it broke or could not measure, the verdict lacks it.
+    needed = (*needed, *(r.probe for r in results if r.probe not in needed))
     findings = [f for r in results for f in r.findings]
     worst = max(findings, key=_rank, default=None)
     untested = untested_probes(results, needed)
