@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -79,7 +80,7 @@ def build_settings(args: argparse.Namespace) -> Any:
     if args.ca_file is not None and not Path(args.ca_file).is_file():
         raise UsageError(f"--ca-file {args.ca_file}: no such file")
     if args.timeout is not None:
-        if args.timeout <= 0:
+        if not math.isfinite(args.timeout) or args.timeout <= 0:
             raise UsageError("--timeout must be a positive number of seconds")
         updates["probe_timeout_s"] = args.timeout
     if args.no_redact:
@@ -93,11 +94,14 @@ def run(args: argparse.Namespace) -> int:
     from ..model import Audience
     from ..probes import UnknownProbeError, load_plan
     from ..report import redact_report, render_text, save_report
-    from ..report.io import ReportFileError, report_to_json
+    from ..report.io import ReportFileError, check_save_target, report_to_json
     from ..runner import Runner
 
-    if args.output is not None and not args.output.expanduser().parent.is_dir():
-        raise UsageError(f"--output {args.output}: the folder does not exist")
+    if args.output is not None:
+        try:
+            check_save_target(args.output)
+        except ReportFileError as e:
+            raise UsageError(f"--output: {e}") from None
     settings = build_settings(args)
     try:
         plan = load_plan(settings.probes)

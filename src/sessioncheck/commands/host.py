@@ -72,10 +72,13 @@ def run_peer(args: argparse.Namespace, test: Any, settings: Any) -> int:
 
     from ..model import Audience
     from ..report import redact_report, render_text, save_report
-    from ..report.io import ReportFileError, report_to_json
+    from ..report.io import ReportFileError, check_save_target, report_to_json
 
-    if args.output is not None and not args.output.expanduser().parent.is_dir():
-        raise UsageError(f"--output {args.output}: the folder does not exist")
+    if args.output is not None:
+        try:
+            check_save_target(args.output)
+        except ReportFileError as e:
+            raise UsageError(f"--output: {e}") from None
     report = asyncio.run(_with_progress(test, quiet=args.quiet))
     if test.outcome in REFUSED:
         finding = report.findings[0] if report.findings else None
