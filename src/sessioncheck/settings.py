@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from .crashlog import remember_secret
 from .files import FileProblem, read_small_file
 
 DEFAULT_CONFIG_PATH = Path("~/.config/sessioncheck/config.toml")
@@ -98,6 +99,9 @@ class IceServer:
     urls: tuple[str, ...]
     username: str | None = None
     credential: str | None = None
+
+    def __post_init__(self) -> None:
+        remember_secret(self.username, self.credential)  # so no crash log can hold them
 
     def parsed(self) -> list[IceUrl]:
         return [parse_ice_url(u) for u in self.urls]
@@ -217,6 +221,9 @@ class Settings:
     camera: str | None = None
     microphone: str | None = None
     speaker: str | None = None
+
+    def __post_init__(self) -> None:
+        remember_secret(self.token)  # so no crash log can hold it
 
 
 def _from_toml(path: Path, explicit: bool) -> dict[str, Any]:
