@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..cli import ExitCode, UsageError
+from ..cli import ExitCode, StopHandler, UsageError, say, stop_on_signals, write_out
 
 
 def register(sub: Any) -> None:
@@ -89,9 +88,11 @@ def build_settings(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    stop_on_signals()  # SIGTERM/SIGHUP while importing act like Ctrl-C
     import asyncio
 
-    from ..model import Audience
+    from .. import crashlog
+    from ..model import Audience, Report
     from ..probes import UnknownProbeError, load_plan
     from ..report import redact_report, render_text, save_report
     from ..report.io import ReportFileError, check_save_target, report_to_json
@@ -109,7 +110,12 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(e)) from None
 
     runner = Runner(plan, settings)
-    report = asyncio.run(_run_with_progress(runner, quiet=args.quiet))
+    crashlog.keep_report(lambda: runner.report, path=args.output, redact=settings.redact)
+    stop = StopHandler(runner.cancel)
+    report = asyncio.run(_run_with_progress(runner, stop, quiet=args.quiet))
+    stop_on_signals()  # the closed loop reset them
+    # the same text a saved file gives back: control characters from the network stripped
+    report = Report.from_dict(report.to_dict())
     if settings.redact:
         report = redact_report(report)
 
@@ -120,56 +126,36 @@ def run(args: argparse.Namespace) -> int:
         try:
             save_report(report, args.output)
         except ReportFileError as e:
-            print(f"sessioncheck: {e}", file=sys.stderr)
+            say(f"sessioncheck: {e}")
             exit_code = ExitCode.USAGE
         else:
-            if not args.quiet:
-                print(f"Report saved to {args.output}", file=sys.stderr)
+            crashlog.report_saved(args.output)
+            if not args.quiet and str(args.output) != "-":
+                say(f"Report saved to {args.output}")
     if args.format == "json":
-        sys.stdout.write(report_to_json(report))
+        write_out(report_to_json(report))
     else:
-        sys.stdout.write(render_text(report, Audience(args.audience)))
-    sys.stdout.flush()
+        write_out(render_text(report, Audience(args.audience)))
     if report.interrupted:
-        return ExitCode.INTERRUPTED
+        return stop.exit_code()
     return exit_code
 
 
-async def _run_with_progress(runner: Any, *, quiet: bool) -> Any:
-    import asyncio
-    import os
-    import signal
-
+async def _run_with_progress(runner: Any, stop: StopHandler, *, quiet: bool) -> Any:
     from ..advice import catalogue
     from ..events import ProbeFinished, ProbeStarted
 
-    loop = asyncio.get_running_loop()
-    presses = 0
-
-    def on_interrupt() -> None:
-        nonlocal presses
-        presses += 1
-        if presses == 1:
-            print(catalogue.phrase("cli.stopping"), file=sys.stderr, flush=True)
-            runner.cancel()
-        else:
-            os._exit(ExitCode.INTERRUPTED)
-
-    try:
-        loop.add_signal_handler(signal.SIGINT, on_interrupt)
-    except (NotImplementedError, RuntimeError):  # Windows: KeyboardInterrupt still works
-        pass
-    report = None
+    stop.install()
     async for event in runner.events():
         if quiet:
             continue
         if isinstance(event, ProbeStarted):
-            print(f"  ... {event.title}", file=sys.stderr, flush=True)
+            say(f"  ... {event.title}")
         elif isinstance(event, ProbeFinished):
             r = event.result
             name = catalogue.PHRASES.get(f"probe.{r.probe}", r.probe)
             label = catalogue.PHRASES[f"status.{r.status.value}"]
-            print(f"  {label:>15}  {name} ({r.duration_s:.1f} s)", file=sys.stderr, flush=True)
+            say(f"  {label:>15}  {name} ({r.duration_s:.1f} s)")
     report = runner.report
     assert report is not None
     return report
