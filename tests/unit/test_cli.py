@@ -203,3 +203,18 @@ def test_timeout_flag_must_be_finite(value: str) -> None:
     out = sc("check", "--probes", "system", "--timeout", value)
     assert out.returncode == ExitCode.USAGE, out.stderr
     assert "--timeout must be a positive number of seconds" in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--max-duration", "nan"), "--max-duration must be a positive number of seconds"),
+        (("--max-duration", "inf"), "--max-duration must be a positive number of seconds"),
+        (("--host", ""), "--host needs an address"),
+    ],
+    ids=["duration-nan", "duration-inf", "empty-host"],
+)
+def test_serve_refuses_flags_that_make_no_sense(args: tuple[str, ...], message: str) -> None:
+    out = sc("serve", "--port", "0", *args, timeout=30)
+    assert out.returncode == ExitCode.USAGE, out.stderr
+    assert message in out.stderr and out.stdout == ""
