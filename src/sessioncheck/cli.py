@@ -213,6 +213,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return stopped(getattr(e, "signum", None))
     except Exception as e:  # last resort: an apology, the details in a private file
         return crashed(e, context=command)
+    finally:
+        kept = sys.modules.get("sessioncheck.crashlog")
+        if kept is not None:
+            kept.forget_report()
 
 
 def stopped(signum: int | None = None) -> int:

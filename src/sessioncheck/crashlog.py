@@ -11,20 +11,16 @@ value seen by :class:`~sessioncheck.settings.Settings` is remembered here with
 A command that produced a report (even half of one) registers it with :func:`keep_report`;
 :func:`save_kept_report` then saves it on the way out, so a crash loses no results.
 
-Standard library only (plus :mod:`sessioncheck.report`): importable without Textual or aiortc.
+Standard library only (plus :mod:`sessioncheck.report`, imported when needed): importable without
+Textual or aiortc, and cheap to import (settings use :func:`remember_secret`).
 """
 
 from __future__ import annotations
 
 import os
-import platform
 import re
 import sys
-import tempfile
-import traceback
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,12 +39,13 @@ _SECRETS: set[str] = set()
 
 _SECRET_FLAGS = ("--turn-credential", "--turn-username", "--token")
 
-_SECRET_ASSIGNMENT = re.compile(
+_SECRET_ASSIGNMENT = (
     r"(?i)(\b(?:credential|password|passwd|secret|token|username|authorization)s?\b[\"']?\s*[:=]\s*)"
     r"(?:(?:bearer|basic)\s+)?(?:\"[^\"]*\"|'[^']*'|[^\s\"',;&)}\]]+)"
 )
-_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+")
-_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@")
+_BEARER = r"(?i)\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+"
+_URL_USERINFO = r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@"
+# patterns, compiled by ``re`` on first use: importing this module stays cheap
 
 
 def remember_secret(*values: str | None) -> None:
@@ -67,9 +64,9 @@ def redact_details(text: str) -> str:
             text = text.replace(secret, REMOVED)
         else:  # a very short value: only where it stands alone, not inside every word
             text = re.sub(rf"(?<![\w]){re.escape(secret)}(?![\w])", REMOVED, text)
-    text = _SECRET_ASSIGNMENT.sub(lambda m: m.group(1) + REMOVED, text)
-    text = _BEARER.sub(lambda m: f"{m.group(1)} {REMOVED}", text)
-    text = _URL_USERINFO.sub(lambda m: f"{m.group(1)}{REMOVED}@", text)
+    text = re.sub(_SECRET_ASSIGNMENT, lambda m: m.group(1) + REMOVED, text)
+    text = re.sub(_BEARER, lambda m: f"{m.group(1)} {REMOVED}", text)
+    text = re.sub(_URL_USERINFO, lambda m: f"{m.group(1)}{REMOVED}@", text)
     return redact_text(text)
 
 
@@ -126,6 +123,8 @@ def _private_dir() -> Path:
             raise PermissionError(str(folder))
         return folder
     except OSError:
+        import tempfile
+
         uid = os.getuid() if hasattr(os, "getuid") else 0
         fallback = Path(tempfile.gettempdir()) / f"sessioncheck-{uid}"
         fallback.mkdir(mode=0o700, exist_ok=True)
@@ -135,6 +134,8 @@ def _private_dir() -> Path:
 
 
 def _create_private(folder: Path, prefix: str, suffix: str) -> tuple[int, Path]:
+    from datetime import UTC, datetime
+
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     for n in range(100):
@@ -160,6 +161,10 @@ def _prune(folder: Path, prefix: str, keep: int) -> None:
 
 def crash_details(exc: BaseException, *, context: str) -> str:
     """What a crash log holds, already redacted."""
+    import platform
+    import traceback
+    from datetime import UTC, datetime
+
     from . import __version__
 
     lines = [
@@ -195,12 +200,12 @@ def write_crash_log(exc: BaseException, *, context: str) -> Path:
 # --- keeping the results of a run that crashed -----------------------------------------------
 
 
-@dataclass
 class _Kept:
-    get: Callable[[], Report | None]
-    path: Path | None
-    redact: bool
-    saved_to: Path | None = None
+    def __init__(self, get: Callable[[], Report | None], path: Path | None, redact: bool) -> None:
+        self.get = get
+        self.path = path
+        self.redact = redact
+        self.saved_to: Path | None = None
 
 
 _kept: _Kept | None = None
@@ -210,6 +215,12 @@ def keep_report(get: Callable[[], Report | None], *, path: Path | None, redact: 
     """Register how to get this run's report (partial is fine) and where the user wants it."""
     global _kept
     _kept = _Kept(get, path, redact)
+
+
+def forget_report() -> None:
+    """The command has ended: nothing is kept any more."""
+    global _kept
+    _kept = None
 
 
 def report_saved(path: Path) -> None:
