@@ -132,7 +132,9 @@ def run(args: argparse.Namespace) -> int:
             crashlog.report_saved(args.output)
             if not args.quiet and str(args.output) != "-":
                 say(f"Report saved to {args.output}")
-    if args.format == "json":
+    if str(args.output) == "-":
+        pass  # the JSON report went to stdout already: it is the whole output
+    elif args.format == "json":
         write_out(report_to_json(report))
     else:
         write_out(render_text(report, Audience(args.audience)))

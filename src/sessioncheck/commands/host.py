@@ -110,7 +110,9 @@ def run_peer(args: argparse.Namespace, test: Any, settings: Any) -> int:
         if not args.quiet and str(path) != "-":
             say(f"Report saved to {path}")
     audience = Audience.THERAPIST if test.role == "therapist" else Audience.CLIENT
-    if args.format == "json":
+    if str(args.output) == "-":
+        pass  # the JSON report went to stdout already: it is the whole output
+    elif args.format == "json":
         write_out(report_to_json(report))
     else:
         write_out(render_text(report, audience))
