@@ -136,7 +136,11 @@ def test_check_output_to_a_folder_is_refused_before_the_check(tmp_path: Path) ->
 def test_check_output_dash_prints_the_json_report_once(tmp_path: Path) -> None:
     out = subprocess.run(
         [sys.executable, "-m", "sessioncheck", "check", "--probes", "system", "-q", "-o", "-"],
-        capture_output=True, text=True, timeout=60, cwd=tmp_path, env={**os.environ, "HOME": "/nonexistent-home"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={**os.environ, "HOME": "/nonexistent-home"},
     )
     data = json.loads(out.stdout)  # one JSON document, not JSON followed by the text report
     assert out.returncode == {"video": 0, "audio_only": 1, "phone": 2}[data["verdict"]], out.stderr
