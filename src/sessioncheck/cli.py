@@ -52,12 +52,24 @@ class Stopped(KeyboardInterrupt):
         self.signum = signum
 
 
-def stop_signals() -> tuple[int, ...]:
-    """The signals that stop a run as Ctrl-C does: SIGINT, SIGTERM and (where it exists) SIGHUP."""
-    import signal
+_STOP_SIGNALS: tuple[int, ...] | None = None
 
-    names = ("SIGINT", "SIGTERM", "SIGHUP")
-    return tuple(getattr(signal, n) for n in names if hasattr(signal, n))
+
+def stop_signals() -> tuple[int, ...]:
+    """The signals that stop a run as Ctrl-C does: SIGINT, SIGTERM and (where it exists) SIGHUP.
+
+    A signal this process was started with ignored stays ignored (``nohup`` ignores SIGHUP,
+    a shell ignores SIGINT for a job it starts in the background): the first call notes
+    which, before any handler is installed.
+    """
+    global _STOP_SIGNALS
+    if _STOP_SIGNALS is None:
+        import signal
+
+        names = ("SIGINT", "SIGTERM", "SIGHUP")
+        sigs = [getattr(signal, n) for n in names if hasattr(signal, n)]
+        _STOP_SIGNALS = tuple(s for s in sigs if signal.getsignal(s) is not signal.SIG_IGN)
+    return _STOP_SIGNALS
 
 
 def stop_on_signals() -> None:
@@ -74,7 +86,7 @@ def stop_on_signals() -> None:
         raise Stopped(signum)
 
     for sig in stop_signals():
-        if sig != signal.SIGINT:
+        if sig != signal.SIGINT:  # SIGINT raises KeyboardInterrupt already
             signal.signal(sig, raise_stopped)
 
 

@@ -23,13 +23,24 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     return {**os.environ, "HOME": "/nonexistent-home", "SESSIONCHECK_STATE_DIR": str(tmp_path / "state"), **extra}
 
 
-def _start(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+def _default_signals(ignore: tuple[signal.Signals, ...] = ()) -> Callable[[], None]:
+    """For the child: stop signals as in a terminal's foreground job (whatever started pytest)."""
+
+    def setup() -> None:
+        for sig in STOP_CODES:
+            signal.signal(sig, signal.SIG_IGN if sig in ignore else signal.SIG_DFL)
+
+    return setup
+
+
+def _start(args: list[str], env: dict[str, str], ignore: tuple[signal.Signals, ...] = ()) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "sessioncheck", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
+        preexec_fn=_default_signals(ignore),
     )
 
 
@@ -60,6 +71,17 @@ def test_stop_signal_during_check_keeps_the_partial_report(tmp_path: Path, sig: 
     assert data["interrupted"] is True
     assert json.loads(out_file.read_text()) == data
     assert "Stopping..." in stderr and "Traceback" not in stderr
+
+
+def test_a_signal_ignored_at_start_stays_ignored(tmp_path: Path) -> None:
+    """`nohup sessioncheck check` (SIGHUP ignored) must survive the terminal closing."""
+    proc = _start(["check", "--probes", "system,loopback", "--format", "json"], _env(tmp_path), ignore=(signal.SIGHUP,))
+    _read_until(proc, lambda line: line.startswith("  ... "))
+    proc.send_signal(signal.SIGHUP)
+    stdout, stderr = proc.communicate(timeout=60)
+    data = json.loads(stdout)
+    assert data["interrupted"] is False and "Stopping" not in stderr
+    assert proc.returncode == {"video": 0, "audio_only": 1, "phone": 2}[data["verdict"]], stderr
 
 
 def _import_hook(tmp_path: Path, module: str, sig: signal.Signals) -> str:
@@ -96,6 +118,7 @@ def test_stop_signal_while_importing_says_stopped(tmp_path: Path, module: str, s
         text=True,
         timeout=60,
         env=env,
+        preexec_fn=_default_signals(),
     )
     assert out.returncode == STOP_CODES[sig], out.stderr
     assert out.stderr == "sessioncheck: Stopped.\n"
