@@ -6,8 +6,11 @@ import sys
 
 
 def main() -> None:
-    from .cli import main as cli_main
-
+    try:
+        from .cli import main as cli_main
+    except KeyboardInterrupt:  # Ctrl-C while Python is still importing: one line, no traceback
+        print("sessioncheck: Stopped.", file=sys.stderr)
+        sys.exit(130)
     sys.exit(cli_main())
 
 

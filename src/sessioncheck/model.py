@@ -108,7 +108,7 @@ class Measurement:
             key=_str(data["key"], "measurement key"),
             value=_value(data["value"], "measurement value"),
             unit=_str(data["unit"], "measurement unit"),
-            samples=None if samples is None else tuple(_float(s) for s in _list(samples)),
+            samples=None if samples is None else tuple(_sample(s) for s in _list(samples)),
         )
 
 
@@ -175,7 +175,7 @@ class Finding:
             severity=_enum(Severity, data["severity"], "finding severity"),
             impact=_enum(Impact, data["impact"], "finding impact"),
             wording={a: Wording.from_dict(_mapping(wording[a.value], "wording")) for a in Audience},
-            evidence={str(k): _value(v, "evidence value") for k, v in evidence.items()},
+            evidence={clean_text(str(k)): _value(v, "evidence value") for k, v in evidence.items()},
         )
 
 
@@ -297,6 +297,8 @@ class Report:
             raise ModelError("schema_version must be a whole number")
         if version > SCHEMA_VERSION:
             raise NewerSchemaError(version)
+        if version < 1:
+            raise ModelError(f"schema_version {version} is not a version sessioncheck ever wrote (1 or more)")
         _require(
             data,
             "report",
@@ -316,7 +318,7 @@ class Report:
             schema_version=version,
             tool_version=_str(data["tool_version"], "tool_version"),
             created=_str(data["created"], "created"),
-            host={str(k): _value(v, "host value") for k, v in host.items()},
+            host={clean_text(str(k)): _value(v, "host value") for k, v in host.items()},
             verdict=_enum(Verdict, data["verdict"], "verdict"),
             verdict_reason=_str(data["verdict_reason"], "verdict_reason"),
             interrupted=interrupted,
@@ -339,6 +341,23 @@ class NewerSchemaError(ModelError):
 
 
 # --- helpers for strict parsing -------------------------------------------------------------
+
+_DROPPED = dict.fromkeys(
+    [*range(0x00, 0x20), *range(0x7F, 0xA0), 0x200E, 0x200F, *range(0x202A, 0x202F),
+     *range(0x2066, 0x206A)]
+)
+_CONTROLS = {**_DROPPED, **dict.fromkeys(map(ord, "\t\n\r\v\f\u2028\u2029"), " ")}
+
+
+def clean_text(text: str) -> str:
+    """``text`` without control characters, safe to print on a terminal.
+
+    Every string read from a file or the network goes through this: escape sequences
+    (a window title change, a clipboard write), other C0/C1 controls and bidirectional
+    overrides are dropped; tabs, newlines and other line breaks become spaces, since no
+    text in a report spans lines and a line break in a title could forge a line of its own.
+    """
+    return text.translate(_CONTROLS)
 
 
 def _json_value(v: Value) -> Value:
@@ -369,7 +388,7 @@ def _list(v: Any) -> list[Any]:
 def _str(v: Any, what: str) -> str:
     if not isinstance(v, str):
         raise ModelError(f"{what} must be text, not {type(v).__name__}")
-    return v
+    return clean_text(v)
 
 
 def _bool(v: Any, what: str) -> bool:
@@ -385,11 +404,21 @@ def _opt_str(v: Any, what: str) -> str | None:
 def _float(v: Any) -> float:
     if isinstance(v, bool) or not isinstance(v, int | float):
         raise ModelError(f"expected a number, found {type(v).__name__}")
-    return float(v)
+    try:
+        return float(v)
+    except OverflowError:
+        raise ModelError(f"a number with {len(str(v))} digits is too large") from None
+
+
+def _sample(v: Any) -> float:
+    """A sample: a number, or null for one that could not be measured (NaN when written)."""
+    return math.nan if v is None else _float(v)
 
 
 def _value(v: Any, what: str) -> Value:
-    if v is None or isinstance(v, bool | int | float | str):
+    if isinstance(v, str):
+        return clean_text(v)
+    if v is None or isinstance(v, bool | int | float):
         return v
     raise ModelError(f"{what} must be a number, text, true/false or null")
 

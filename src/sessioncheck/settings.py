@@ -8,6 +8,7 @@ ICE servers use the WebRTC ``iceServers`` JSON shape
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import tomllib
@@ -15,6 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+
+from .crashlog import remember_secret
+from .files import FileProblem, read_small_file
 
 DEFAULT_CONFIG_PATH = Path("~/.config/sessioncheck/config.toml")
 
@@ -96,6 +100,9 @@ class IceServer:
     username: str | None = None
     credential: str | None = None
 
+    def __post_init__(self) -> None:
+        remember_secret(self.username, self.credential)  # so no crash log can hold them
+
     def parsed(self) -> list[IceUrl]:
         return [parse_ice_url(u) for u in self.urls]
 
@@ -139,18 +146,36 @@ def parse_ice_servers(data: Any, where: str) -> tuple[IceServer, ...]:
     return tuple(IceServer.from_dict(d, where) for d in data)
 
 
-def load_ice_servers_file(path: Path) -> tuple[IceServer, ...]:
+MAX_SETTINGS_BYTES = 1024 * 1024
+"""Largest config or ICE servers file read (real ones are a few hundred bytes)."""
+
+
+def _read_text(path: Path, what: str) -> str:
+    """A settings file's text: a regular file, at most 1 MB, UTF-8 (a byte order mark is fine)."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as e:
-        raise SettingsError(f"cannot read ICE servers file {path}: {e.strerror or e}") from None
+        raw = read_small_file(path, limit=MAX_SETTINGS_BYTES)
+    except FileProblem as e:
+        raise SettingsError(f"{what} {path} {e}") from None
     try:
-        data = json.loads(text)
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise SettingsError(f"{what} {path} is not UTF-8 text") from None
+
+
+def _json(text: str, where: str) -> Any:
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as e:
-        raise SettingsError(
-            f"ICE servers file {path} is not valid JSON (line {e.lineno}: {e.msg})"
-        ) from None
-    return parse_ice_servers(data, str(path))
+        raise SettingsError(f"{where} is not valid JSON (line {e.lineno}: {e.msg})") from None
+    except RecursionError:
+        raise SettingsError(f"{where} is not valid: it is nested far too deeply") from None
+    except ValueError:  # an integer with thousands of digits
+        raise SettingsError(f"{where} is not valid: it holds a number far too long") from None
+
+
+def load_ice_servers_file(path: Path) -> tuple[IceServer, ...]:
+    text = _read_text(path, "ICE servers file")
+    return parse_ice_servers(_json(text, f"ICE servers file {path}"), str(path))
 
 
 @dataclass(frozen=True)
@@ -197,20 +222,25 @@ class Settings:
     microphone: str | None = None
     speaker: str | None = None
 
+    def __post_init__(self) -> None:
+        remember_secret(self.token)  # so no crash log can hold it
+
 
 def _from_toml(path: Path, explicit: bool) -> dict[str, Any]:
-    try:
-        raw = path.expanduser().read_bytes()
-    except FileNotFoundError:
-        if explicit:
-            raise SettingsError(f"config file {path} does not exist; check the path") from None
+    path = path.expanduser()
+    if not explicit and not os.path.lexists(path):
         return {}
-    except OSError as e:
-        raise SettingsError(f"cannot read config file {path}: {e.strerror or e}") from None
+    if not os.path.exists(path):
+        raise SettingsError(f"config file {path} does not exist; check the path")
+    text = _read_text(path, "config file")
     try:
-        return tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
         raise SettingsError(f"config file {path} is not valid TOML: {e}") from None
+    except RecursionError:
+        raise SettingsError(f"config file {path} is not valid: it is nested far too deeply") from None
+    except ValueError:  # an integer with thousands of digits
+        raise SettingsError(f"config file {path} is not valid: it holds a number far too long") from None
 
 
 def _thresholds(data: Any, where: str) -> Thresholds:
@@ -221,10 +251,20 @@ def _thresholds(data: Any, where: str) -> Thresholds:
     for k, v in data.items():
         if k not in names:
             raise SettingsError(f"{where}: unknown threshold {k!r}; known: {', '.join(sorted(names))}")
-        if isinstance(v, bool) or not isinstance(v, int | float):
-            raise SettingsError(f"{where}: threshold {k} must be a number")
+        if not _finite(v) or v < 0:
+            raise SettingsError(f"{where}: threshold {k} must be a number, 0 or more")
         values[k] = float(v)
     return replace(Thresholds(), **values)
+
+
+def _finite(v: Any) -> bool:
+    """A real number: not true/false, not NaN or infinity, not too large for a float."""
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
 
 
 _TOP_KEYS = {
@@ -262,8 +302,8 @@ def settings_from_mapping(data: Mapping[str, Any], where: str) -> Settings:
         s = replace(s, redact=data["redact"])
     if "probe_timeout_s" in data:
         v = data["probe_timeout_s"]
-        if isinstance(v, bool) or not isinstance(v, int | float) or v <= 0:
-            raise SettingsError(f"{where}: probe_timeout_s must be a positive number")
+        if not _finite(v) or v <= 0:
+            raise SettingsError(f"{where}: probe_timeout_s must be a positive number of seconds")
         s = replace(s, probe_timeout_s=float(v))
     return s
 
@@ -284,10 +324,7 @@ def load_settings(
     path = path.expanduser()
     s = settings_from_mapping(_from_toml(path, explicit), str(path))
     if env.get("SESSIONCHECK_ICE_SERVERS"):
-        try:
-            data = json.loads(env["SESSIONCHECK_ICE_SERVERS"])
-        except json.JSONDecodeError as e:
-            raise SettingsError(f"SESSIONCHECK_ICE_SERVERS is not valid JSON: {e.msg}") from None
+        data = _json(env["SESSIONCHECK_ICE_SERVERS"], "SESSIONCHECK_ICE_SERVERS")
         s = replace(s, ice_servers=parse_ice_servers(data, "SESSIONCHECK_ICE_SERVERS"))
     if env.get("SESSIONCHECK_SERVER"):
         s = replace(s, server=env["SESSIONCHECK_SERVER"])

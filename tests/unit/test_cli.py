@@ -143,27 +143,81 @@ def test_report_show_bad_files_exit_3(tmp_path: Path, content: str, message: str
     assert missing.returncode == ExitCode.USAGE and "does not exist" in missing.stderr
 
 
-def test_ctrl_c_keeps_partial_report(tmp_path: Path) -> None:
-    import signal
-    import time
+def _hostile(tmp_path: Path, kind: str) -> Path:
+    path = tmp_path / kind
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "zero-device":
+        os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(1, 5))
+    elif kind == "deep":
+        path.write_text("[" * 100_000 + "]" * 100_000)
+    elif kind == "long-int":
+        path.write_text('{"schema_version": ' + "9" * 5000 + "}")
+    elif kind == "schema-0":
+        path.write_text(json.dumps({**sample_report().to_dict(), "schema_version": 0}))
+    return path
 
-    out_file = tmp_path / "partial.json"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "sessioncheck", "check", "--probes", "system,loopback",
-         "--format", "json", "--output", str(out_file)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, "HOME": "/nonexistent-home"},
-    )
-    # wait until the first test has started, then interrupt
-    assert proc.stderr is not None
-    line = proc.stderr.readline()
-    assert "..." in line
-    time.sleep(0.3)
-    proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=30)
-    assert proc.returncode == ExitCode.INTERRUPTED, stderr
-    data = json.loads(stdout)
-    assert data["interrupted"] is True
-    validate(data)
-    assert json.loads(out_file.read_text())["interrupted"] is True
-    assert "Traceback" not in stderr
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("fifo", "is not a regular file (it is a pipe)"),
+        ("zero-device", "is not a regular file (it is a device)"),
+        ("deep", "nested far too deeply"),
+        ("long-int", "number far too long"),
+        ("schema-0", "schema_version 0 is not a version"),
+    ],
+)
+def test_report_show_hostile_files_exit_3(tmp_path: Path, kind: str, message: str) -> None:
+    out = sc("report", "show", str(_hostile(tmp_path, kind)), "--format", "text", timeout=30)
+    assert out.returncode == ExitCode.USAGE, out.stderr
+    assert message in out.stderr
+    assert "Traceback" not in out.stderr and out.stdout == ""
+
+
+def test_report_show_accepts_a_byte_order_mark(tmp_path: Path) -> None:
+    f = tmp_path / "r.json"
+    f.write_bytes(b"\xef\xbb\xbf" + report_to_json(sample_report()).encode())
+    out = sc("report", "show", str(f), "--format", "text")
+    assert out.returncode == ExitCode.VIDEO, out.stderr
+    assert "READY FOR A VIDEO SESSION" in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ("probe_timeout_s = nan", "probe_timeout_s must be a positive number"),
+        ("[thresholds]\nrtt_good_ms = inf", "threshold rtt_good_ms must be a number, 0 or more"),
+        ("probe_timeout_s = " + "9" * 5000, "number far too long"),
+        ("a = " + "[" * 100_000 + "]" * 100_000, "nested far too deeply"),
+    ],
+    ids=["timeout-nan", "threshold-inf", "long-int", "deep"],
+)
+def test_hostile_config_exits_3(tmp_path: Path, config: str, message: str) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text(config)
+    out = sc("check", "--config", str(cfg), "--probes", "system")
+    assert out.returncode == ExitCode.USAGE, out.stderr
+    assert message in out.stderr and "Traceback" not in out.stderr
+
+
+@pytest.mark.parametrize("value", ["nan", "inf"])
+def test_timeout_flag_must_be_finite(value: str) -> None:
+    out = sc("check", "--probes", "system", "--timeout", value)
+    assert out.returncode == ExitCode.USAGE, out.stderr
+    assert "--timeout must be a positive number of seconds" in out.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--max-duration", "nan"), "--max-duration must be a positive number of seconds"),
+        (("--max-duration", "inf"), "--max-duration must be a positive number of seconds"),
+        (("--host", ""), "--host needs an address"),
+    ],
+    ids=["duration-nan", "duration-inf", "empty-host"],
+)
+def test_serve_refuses_flags_that_make_no_sense(args: tuple[str, ...], message: str) -> None:
+    out = sc("serve", "--port", "0", *args, timeout=30)
+    assert out.returncode == ExitCode.USAGE, out.stderr
+    assert message in out.stderr and out.stdout == ""

@@ -385,6 +385,14 @@ PHRASES: dict[str, str] = {
     "status.skip": "Not tested",
     "status.error": "Could not test",
     "cli.stopping": "Stopping... the results so far will be kept (press Ctrl-C again to quit at once).",
+    "cli.stopped": "Stopped.",
+    "cli.crash": "Sorry: sessioncheck itself ran into a problem. This is not a problem with your "
+    "computer or your connection.",
+    "cli.crash.report_saved": "The results so far were saved to {path}.",
+    "cli.crash.what_to_do": "What to do: run it again. If this happens again, send the file {log} "
+    "to your clinic's support. It holds the details, with network addresses and passwords removed.",
+    "cli.crash.no_log": "What to do: run it again. If this happens again, tell your clinic's support "
+    "(the details could not be saved: {reason}).",
     "report.interrupted": "The check was stopped early; these are the results so far.",
     "report.what_to_do": "What to do now:",
     "report.details": "Details:",

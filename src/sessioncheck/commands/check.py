@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
+import math
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..cli import ExitCode, UsageError
+from ..cli import ExitCode, StopHandler, UsageError, say, stop_on_signals, write_out
 
 
 def register(sub: Any) -> None:
@@ -79,7 +79,7 @@ def build_settings(args: argparse.Namespace) -> Any:
     if args.ca_file is not None and not Path(args.ca_file).is_file():
         raise UsageError(f"--ca-file {args.ca_file}: no such file")
     if args.timeout is not None:
-        if args.timeout <= 0:
+        if not math.isfinite(args.timeout) or args.timeout <= 0:
             raise UsageError("--timeout must be a positive number of seconds")
         updates["probe_timeout_s"] = args.timeout
     if args.no_redact:
@@ -88,16 +88,21 @@ def build_settings(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
+    stop_on_signals()  # SIGTERM/SIGHUP while importing act like Ctrl-C
     import asyncio
 
-    from ..model import Audience
+    from .. import crashlog
+    from ..model import Audience, Report
     from ..probes import UnknownProbeError, load_plan
     from ..report import redact_report, render_text, save_report
-    from ..report.io import ReportFileError, report_to_json
+    from ..report.io import ReportFileError, check_save_target, report_to_json
     from ..runner import Runner
 
-    if args.output is not None and not args.output.expanduser().parent.is_dir():
-        raise UsageError(f"--output {args.output}: the folder does not exist")
+    if args.output is not None:
+        try:
+            check_save_target(args.output)
+        except ReportFileError as e:
+            raise UsageError(f"--output: {e}") from None
     settings = build_settings(args)
     try:
         plan = load_plan(settings.probes)
@@ -105,7 +110,12 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(e)) from None
 
     runner = Runner(plan, settings)
-    report = asyncio.run(_run_with_progress(runner, quiet=args.quiet))
+    crashlog.keep_report(lambda: runner.report, path=args.output, redact=settings.redact)
+    stop = StopHandler(runner.cancel)
+    report = asyncio.run(_run_with_progress(runner, stop, quiet=args.quiet))
+    stop_on_signals()  # the closed loop reset them
+    # the same text a saved file gives back: control characters from the network stripped
+    report = Report.from_dict(report.to_dict())
     if settings.redact:
         report = redact_report(report)
 
@@ -114,54 +124,38 @@ def run(args: argparse.Namespace) -> int:
         try:
             save_report(report, args.output)
         except ReportFileError as e:
-            print(f"sessioncheck: {e}", file=sys.stderr)
+            say(f"sessioncheck: {e}")
             exit_code = ExitCode.USAGE
         else:
-            if not args.quiet:
-                print(f"Report saved to {args.output}", file=sys.stderr)
-    if args.format == "json":
-        sys.stdout.write(report_to_json(report))
+            crashlog.report_saved(args.output)
+            if not args.quiet and str(args.output) != "-":
+                say(f"Report saved to {args.output}")
+    if str(args.output) == "-":
+        pass  # the JSON report went to stdout already: it is the whole output
+    elif args.format == "json":
+        write_out(report_to_json(report))
     else:
-        sys.stdout.write(render_text(report, Audience(args.audience)))
-    sys.stdout.flush()
+        write_out(render_text(report, Audience(args.audience)))
+    if report.interrupted:
+        return stop.exit_code()
     return exit_code
 
 
-async def _run_with_progress(runner: Any, *, quiet: bool) -> Any:
-    import asyncio
-    import os
-    import signal
-
+async def _run_with_progress(runner: Any, stop: StopHandler, *, quiet: bool) -> Any:
     from ..advice import catalogue
     from ..events import ProbeFinished, ProbeStarted
 
-    loop = asyncio.get_running_loop()
-    presses = 0
-
-    def on_interrupt() -> None:
-        nonlocal presses
-        presses += 1
-        if presses == 1:
-            print(catalogue.phrase("cli.stopping"), file=sys.stderr, flush=True)
-            runner.cancel()
-        else:
-            os._exit(ExitCode.INTERRUPTED)
-
-    try:
-        loop.add_signal_handler(signal.SIGINT, on_interrupt)
-    except (NotImplementedError, RuntimeError):  # Windows: KeyboardInterrupt still works
-        pass
-    report = None
+    stop.install()
     async for event in runner.events():
         if quiet:
             continue
         if isinstance(event, ProbeStarted):
-            print(f"  ... {event.title}", file=sys.stderr, flush=True)
+            say(f"  ... {event.title}")
         elif isinstance(event, ProbeFinished):
             r = event.result
             name = catalogue.PHRASES.get(f"probe.{r.probe}", r.probe)
             label = catalogue.PHRASES[f"status.{r.status.value}"]
-            print(f"  {label:>15}  {name} ({r.duration_s:.1f} s)", file=sys.stderr, flush=True)
+            say(f"  {label:>15}  {name} ({r.duration_s:.1f} s)")
     report = runner.report
     assert report is not None
     return report

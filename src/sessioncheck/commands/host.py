@@ -7,11 +7,10 @@ on stderr, saving the combined report, and printing it for this side's audience.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
-from ..cli import ExitCode, UsageError
+from ..cli import ExitCode, StopHandler, UsageError, say, stop_on_signals, write_out
 
 REFUSED = {"bad_code", "expired", "used", "rate_limited", "auth_failed", "busy", "bad_url",
            "server_unreachable", "protocol_error", "bad_message", "version", "timeout"}
@@ -61,6 +60,7 @@ def settings_for(args: argparse.Namespace) -> Any:
 
 
 def run_host(args: argparse.Namespace) -> int:
+    stop_on_signals()  # SIGTERM/SIGHUP while importing act like Ctrl-C
     settings = settings_for(args)
     from ..peer.session import host
 
@@ -70,75 +70,79 @@ def run_host(args: argparse.Namespace) -> int:
 def run_peer(args: argparse.Namespace, test: Any, settings: Any) -> int:
     import asyncio
 
-    from ..model import Audience
+    from .. import crashlog
+    from ..model import Audience, Report, clean_text
     from ..report import redact_report, render_text, save_report
-    from ..report.io import ReportFileError, report_to_json
+    from ..report.io import ReportFileError, check_save_target, report_to_json
 
-    if args.output is not None and not args.output.expanduser().parent.is_dir():
-        raise UsageError(f"--output {args.output}: the folder does not exist")
-    report = asyncio.run(_with_progress(test, quiet=args.quiet))
+    stop_on_signals()
+    if args.output is not None:
+        try:
+            check_save_target(args.output)
+        except ReportFileError as e:
+            raise UsageError(f"--output: {e}") from None
+    crashlog.keep_report(lambda: test.report, path=args.output, redact=settings.redact)
+    stop = StopHandler(test.cancel)
+    report = asyncio.run(_with_progress(test, stop, quiet=args.quiet))
+    stop_on_signals()  # the closed loop reset them
     if test.outcome in REFUSED:
         finding = report.findings[0] if report.findings else None
         audience = Audience.THERAPIST if test.role == "therapist" else Audience.CLIENT
-        text = f"{finding.for_audience(audience).title}: {test.detail}" if finding else test.detail
-        print(f"sessioncheck {'host' if test.role == 'therapist' else 'join'}: {text}", file=sys.stderr)
+        detail = clean_text(test.detail)  # from the server: no escape sequences on the terminal
+        text = f"{finding.for_audience(audience).title}: {detail}" if finding else detail
+        say(f"sessioncheck {'host' if test.role == 'therapist' else 'join'}: {text}")
         return ExitCode.USAGE
+    # the same text a saved file gives back: control characters from the other side stripped
+    report = Report.from_dict(report.to_dict())
     if settings.redact:
         report = redact_report(report)
     exit_code = ExitCode.for_report(report)
-    path = args.output or Path(f"sessioncheck-peer-{test.test_id or 'unpaired'}-{test.role}.json")
+    path = args.output or Path(f"sessioncheck-peer-{_safe_name(test.test_id)}-{test.role}.json")
     try:
         save_report(report, path)
     except ReportFileError as e:
-        print(f"sessioncheck: {e}", file=sys.stderr)
+        say(f"sessioncheck: {e}")
         exit_code = ExitCode.USAGE
     else:
-        if not args.quiet:
-            print(f"Report saved to {path}", file=sys.stderr)
+        crashlog.report_saved(path)
+        if not args.quiet and str(path) != "-":
+            say(f"Report saved to {path}")
     audience = Audience.THERAPIST if test.role == "therapist" else Audience.CLIENT
-    if args.format == "json":
-        sys.stdout.write(report_to_json(report))
+    if str(args.output) == "-":
+        pass  # the JSON report went to stdout already: it is the whole output
+    elif args.format == "json":
+        write_out(report_to_json(report))
     else:
-        sys.stdout.write(render_text(report, audience))
-    sys.stdout.flush()
+        write_out(render_text(report, audience))
+    if report.interrupted:
+        return stop.exit_code()
     return exit_code
 
 
-async def _with_progress(test: Any, *, quiet: bool) -> Any:
-    import asyncio
-    import os
-    import signal
+def _safe_name(test_id: str | None) -> str:
+    """The test id as it may appear in a file name: the server sends it, so no "/" or ".."."""
+    import re
 
+    return re.sub(r"[^A-Za-z0-9_-]", "", test_id or "")[:64] or "unpaired"
+
+
+async def _with_progress(test: Any, stop: StopHandler, *, quiet: bool) -> Any:
     from ..advice import catalogue
     from ..events import Progress
+    from ..model import clean_text
     from ..peer.events import PeerJoined, RoomCreated
 
-    loop = asyncio.get_running_loop()
-    presses = 0
-
-    def on_interrupt() -> None:
-        nonlocal presses
-        presses += 1
-        if presses == 1:
-            print(catalogue.phrase("cli.stopping"), file=sys.stderr, flush=True)
-            test.cancel()
-        else:
-            os._exit(ExitCode.INTERRUPTED)
-
-    try:
-        loop.add_signal_handler(signal.SIGINT, on_interrupt)
-    except (NotImplementedError, RuntimeError):
-        pass
+    stop.install()
     async for event in test.events():
         if isinstance(event, RoomCreated):
             # the code is what this command is for: shown even with --quiet
-            print(catalogue.phrase("peer.waiting", code=event.display, minutes=event.expires_in_s / 60),
-                  file=sys.stderr, flush=True)
-            print(f"CODE {event.display}", file=sys.stderr, flush=True)
+            display = clean_text(event.display)
+            say(catalogue.phrase("peer.waiting", code=display, minutes=event.expires_in_s / 60))
+            say(f"CODE {display}")
         elif quiet:
             continue
         elif isinstance(event, PeerJoined):
-            print(f"  ... test {event.test_id} started", file=sys.stderr, flush=True)
+            say(f"  ... test {clean_text(event.test_id)} started")
         elif isinstance(event, Progress) and event.note:
-            print(f"  ... {event.note}", file=sys.stderr, flush=True)
+            say(f"  ... {clean_text(event.note)}")
     return test.report

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..cli import UsageError
+from ..cli import UsageError, stop_on_signals
 from .host import add_common, run_peer, settings_for
 
 
@@ -25,6 +25,7 @@ def register(sub: Any) -> None:
 
 
 def run_join(args: argparse.Namespace) -> int:
+    stop_on_signals()  # SIGTERM/SIGHUP while importing act like Ctrl-C
     from ..peer.codes import BadCode
     from ..peer.session import join
 

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..cli import ExitCode, UsageError
+from ..cli import ExitCode, UsageError, write_out
 
 
 def register(sub: Any) -> None:
@@ -46,7 +46,7 @@ def run_show(args: argparse.Namespace) -> int:
         else:
             return int(show_report(report))
     if fmt == "json":
-        sys.stdout.write(report_to_json(report))
+        write_out(report_to_json(report))
     else:
-        sys.stdout.write(render_text(report, Audience(args.audience)))
+        write_out(render_text(report, Audience(args.audience)))
     return ExitCode.VIDEO

@@ -49,11 +49,13 @@ def build_config(args: argparse.Namespace) -> tuple[Any, Any]:
     from ..server.app import ServerConfig
     from ..settings import SettingsError, load_ice_servers_file
 
+    if not args.host.strip():  # aiohttp would listen on every interface
+        raise UsageError("--host needs an address: 127.0.0.1 (this computer) or 0.0.0.0 (every interface)")
     if not 0 <= args.port <= 65535:
         raise UsageError(f"--port {args.port}: choose a port between 0 and 65535")
     if args.max_tests < 1:
         raise UsageError("--max-tests must be at least 1")
-    if args.max_duration <= 0:
+    if not 0 < args.max_duration < float("inf"):  # NaN fails this too
         raise UsageError("--max-duration must be a positive number of seconds")
     if args.max_message < 4096:
         raise UsageError("--max-message must be at least 4096 bytes (an offer is a few kB)")
