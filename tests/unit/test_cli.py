@@ -180,7 +180,7 @@ def test_report_show_accepts_a_byte_order_mark(tmp_path: Path) -> None:
     f.write_bytes(b"\xef\xbb\xbf" + report_to_json(sample_report()).encode())
     out = sc("report", "show", str(f), "--format", "text")
     assert out.returncode == ExitCode.VIDEO, out.stderr
-    assert "READY FOR A VIDEO SESSION" in out.stdout
+    assert out.stdout.startswith("PARTLY CHECKED\n")  # the sample's TURN failure stands
 
 
 @pytest.mark.parametrize(

@@ -81,7 +81,7 @@ def test_a_signal_ignored_at_start_stays_ignored(tmp_path: Path) -> None:
     stdout, stderr = proc.communicate(timeout=60)
     data = json.loads(stdout)
     assert data["interrupted"] is False and "Stopping" not in stderr
-    assert proc.returncode == {"video": 0, "audio_only": 1, "phone": 2}[data["verdict"]], stderr
+    assert proc.returncode == {"video": 5, "audio_only": 1, "phone": 2}[data["verdict"]], stderr
 
 
 def _import_hook(tmp_path: Path, module: str, sig: signal.Signals) -> str:

@@ -35,6 +35,7 @@ def info_report() -> Report:
         host={"os": "Linux"},
         verdict=Verdict.VIDEO,
         verdict_reason="Everything needed for a video session works.",
+        verdict_complete=True,
         results=(ProbeResult("system", Status.PASS, 0.4, findings=(wifi,)),),
     )
 

@@ -116,7 +116,7 @@ def test_check_output_to_a_device_node_keeps_the_node(tmp_path: Path) -> None:
         env={**os.environ, "HOME": "/nonexistent-home"},
     )
     verdict = json.loads(out.stdout)["verdict"]
-    assert out.returncode == {"video": 0, "audio_only": 1, "phone": 2}[verdict], out.stderr
+    assert out.returncode == {"video": 5, "audio_only": 1, "phone": 2}[verdict], out.stderr
     assert stat.S_ISCHR(os.stat(node).st_mode) and stat.S_IMODE(os.stat(node).st_mode) == 0o666
 
 
@@ -143,5 +143,5 @@ def test_check_output_dash_prints_the_json_report_once(tmp_path: Path) -> None:
         env={**os.environ, "HOME": "/nonexistent-home"},
     )
     data = json.loads(out.stdout)  # one JSON document, not JSON followed by the text report
-    assert out.returncode == {"video": 0, "audio_only": 1, "phone": 2}[data["verdict"]], out.stderr
+    assert out.returncode == {"video": 5, "audio_only": 1, "phone": 2}[data["verdict"]], out.stderr
     assert list(tmp_path.iterdir()) == []  # no file called "-"
