@@ -611,3 +611,43 @@ def test_throttle_is_bounded_and_forgets_refilled_groups() -> None:
     now[0] += 10  # every bucket refilled: the next failure forgets them all
     t.fail("new")
     assert len(t) == 1
+
+
+def test_origin_rules() -> None:
+    from sessioncheck.server.limits import normalise_origin, origin_allowed
+
+    none: frozenset[str] = frozenset()
+    assert origin_allowed(None, ["x:1"], none)
+    assert origin_allowed("http://checks.example:8765", ["checks.example:8765"], none)
+    assert origin_allowed("https://checks.example", ["checks.example"], none)  # TLS ends at a proxy
+    assert origin_allowed("https://checks.example", ["127.0.0.1:8765", "checks.example"], none)  # X-Forwarded-Host
+    assert not origin_allowed("https://checks.example", ["checks.example:8765"], none)
+    assert not origin_allowed("https://evil.example", ["checks.example"], none)
+    assert not origin_allowed("null", ["checks.example"], none)
+    assert not origin_allowed("file://", [""], none)
+    assert origin_allowed("https://a.example", ["b"], frozenset({normalise_origin("https://A.example:443/")}))
+    assert origin_allowed("https://evil.example", ["b"], frozenset({"*"}))
+
+
+async def test_a_test_whose_connection_never_comes_up_frees_its_slot(monkeypatch: pytest.MonkeyPatch) -> None:
+    """issue 11 item 12: hello and offer, then nothing, held a test slot for the whole
+    duration limit."""
+    from sessioncheck.rtc.peer import close_all, make_peer
+
+    monkeypatch.setattr("sessioncheck.server.app.CONNECT_TIMEOUT_S", 1.0, raising=False)
+    pc = make_peer()
+    try:
+        pc.createDataChannel("probe")
+        await pc.setLocalDescription(await pc.createOffer())
+        async with running(max_duration_s=30) as srv, aiohttp.ClientSession() as s:
+            ws, welcome = await hello(s, srv.url)
+            assert welcome["type"] == "welcome"
+            await ws.send_json({"type": "offer", "sdp": pc.localDescription.sdp})
+            assert (await recv(ws, 10))["type"] == "answer"
+            started = time.monotonic()
+            bye = await recv(ws, 10)  # the answer is never used: no connection
+            assert bye == {"type": "bye", "reason": "the connection to the test server did not come up"}
+            assert time.monotonic() - started < 5
+            await asyncio.wait_for(_until(lambda: not srv.reflector.tests), 5)
+    finally:
+        await close_all(pc)

@@ -56,6 +56,8 @@ negotiates its channels out of band only with a server that says so (an older se
 would ignore the id, and the client's channels would lead nowhere)."""
 HELLO_TIMEOUT_S = 10.0
 OFFER_TIMEOUT_S = 10.0
+CONNECT_TIMEOUT_S = 15.0
+"""A test ends when its peer connection is not up this long after the answer (or fails)."""
 IDLE_TIMEOUT_S = 15.0
 """An HTTP connection that sends no complete request for this long is closed."""
 AUTH_FAILURES = 5
@@ -125,7 +127,8 @@ class Guards:
         return hmac.compare_digest(given, expected.encode("utf-8", "surrogatepass"))
 
     def origin_ok(self, request: web.Request) -> bool:
-        return limits.origin_allowed(request.headers.get("Origin"), request.host, request.secure, self.origins)
+        hosts = [request.host, request.headers.get("X-Forwarded-Host", "").split(",", 1)[0]]
+        return limits.origin_allowed(request.headers.get("Origin"), hosts, self.origins)
 
     async def authenticate(self, ws: web.WebSocketResponse, group: str, token: Any) -> bool:
         """Check the hello's token; refuse (and say so) when wrong or when this address has
@@ -275,17 +278,34 @@ class Reflector:
                 return
             await ws.send_json({"type": "answer", "sdp": pc.localDescription.sdp})
             logger.info("test from %s: answered, measuring", peer)
+            watch = asyncio.ensure_future(self._end_unless_connected(pc, ws, peer))
             # the test runs over the data channels; the WebSocket's end is the test's end
-            async for msg in ws:
-                if msg.type is not WSMsgType.TEXT:
-                    break
-                data = _parse(msg.data)
-                if data is None or data.get("type") == "bye":
-                    break
+            try:
+                async for msg in ws:
+                    if msg.type is not WSMsgType.TEXT:
+                        break
+                    data = _parse(msg.data)
+                    if data is None or data.get("type") == "bye":
+                        break
+            finally:
+                watch.cancel()
         finally:
             responder.close()
             await close_all(pc)
             logger.info("test from %s ended", peer)
+
+    async def _end_unless_connected(self, pc: Any, ws: web.WebSocketResponse, peer: str) -> None:
+        """A test whose peer connection does not come up (or fails) ends at once: a client
+        that only says hello and offers cannot hold a test slot for the whole duration."""
+        from ..rtc.peer import PeerConnectError, wait_connected
+
+        try:
+            await wait_connected(pc, CONNECT_TIMEOUT_S)
+        except PeerConnectError:
+            logger.info("test from %s: the connection did not come up", peer)
+            with contextlib.suppress(Exception):
+                await ws.send_json({"type": "bye", "reason": "the connection to the test server did not come up"})
+                await ws.close()
 
     async def _candidate_policy(self, remote: str | None) -> CandidatePolicy:
         own, lans = local_addresses()

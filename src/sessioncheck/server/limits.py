@@ -22,7 +22,7 @@ import math
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -225,13 +225,14 @@ def normalise_origin(origin: str) -> str:
     return f"{scheme}://{host}"
 
 
-def origin_allowed(origin: str | None, host: str, secure: bool, allowed: frozenset[str]) -> bool:
+def origin_allowed(origin: str | None, hosts: Sequence[str], allowed: frozenset[str]) -> bool:
     """May a request with this ``Origin`` header use the WebSockets?
 
     No ``Origin``: not a browser (sessioncheck's own clients), allowed. Otherwise the page
-    must come from this server (same host and port as the request's ``Host``) or from one of
-    ``allowed`` (normalised with :func:`normalise_origin`). ``null`` (sandboxed frames,
-    files) is refused."""
+    must come from this server: the same host and port as one of ``hosts`` (the request's
+    ``Host``, and ``X-Forwarded-Host`` from a reverse proxy, which a web page cannot set on a
+    WebSocket), or from one of ``allowed`` (normalised with :func:`normalise_origin`).
+    ``null`` (sandboxed frames, files) is refused."""
     if origin is None:
         return True
     if "*" in allowed:
@@ -245,11 +246,10 @@ def origin_allowed(origin: str | None, host: str, secure: bool, allowed: frozens
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
         return False
-    mine = _host_port(parts.netloc, scheme)
+    page = _host_port(parts.netloc, scheme)
     # behind a TLS-terminating proxy the request is plain HTTP while the page is https:
     # compare host and port, with the page's scheme giving the default port of both
-    theirs = _host_port(host, scheme) if host else None
-    return mine is not None and theirs is not None and mine == theirs
+    return page is not None and any(page == _host_port(h.strip(), scheme) for h in hosts if h.strip())
 
 
 class AddressLabel:
