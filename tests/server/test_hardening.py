@@ -651,3 +651,27 @@ async def test_a_test_whose_connection_never_comes_up_frees_its_slot(monkeypatch
             await asyncio.wait_for(_until(lambda: not srv.reflector.tests), 5)
     finally:
         await close_all(pc)
+
+
+def test_hostile_messages_leave_the_log_quiet(serve: Any) -> None:
+    """issue 11 items 10 and 15: nested JSON before the token check wrote a 21-line traceback
+    per message; a busy refusal and a wrong token logged the client's address."""
+    proc, url = serve("--token", TOKEN)
+
+    async def flood() -> list[str]:
+        codes = []
+        async with aiohttp.ClientSession() as s:
+            for i in range(40):
+                ws = await s.ws_connect(url if i % 2 else url.removesuffix("/ws") + "/room")
+                await ws.send_str('{"type": "hello", "token": ' + DEEP + "}")
+                codes.append((await recv(ws))["code"])
+                await ws.close()
+        return codes
+
+    assert set(asyncio.run(flood())) == {"bad_message"}
+    proc.terminate()
+    _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 0
+    lines = err.splitlines()
+    assert len(lines) == 2, err  # "listening on ..." and "stopping"
+    assert lines[0].startswith("sessioncheck serve: listening on") and lines[1] == "sessioncheck serve: stopping"
