@@ -491,7 +491,7 @@ async def test_ten_thousand_candidates_do_not_stall_the_server(caplog: pytest.Lo
             await ws.close()
     finally:
         await close_all(pc)
-    assert max(gaps) < 2.0
+    assert max(gaps) < 3.0  # before: 42 s
     assert any(re.search(r"kept \d+ candidates, dropped 10000", r.getMessage()) for r in caplog.records)
 
 
