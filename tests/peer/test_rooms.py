@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 
 from sessioncheck.peer import codes
+from sessioncheck.server import limits
 from sessioncheck.server import rooms as rooms_module
 from sessioncheck.server.app import ROOMS_KEY, RunningServer, ServerConfig, start_server
 
@@ -49,8 +50,9 @@ async def open_room(s: aiohttp.ClientSession, srv: RunningServer) -> tuple[aioht
     return ws, reply["code"]
 
 
-async def try_join(s: aiohttp.ClientSession, srv: RunningServer, code: str
-                   ) -> tuple[aiohttp.ClientWebSocketResponse, dict[str, Any]]:
+async def try_join(
+    s: aiohttp.ClientSession, srv: RunningServer, code: str
+) -> tuple[aiohttp.ClientWebSocketResponse, dict[str, Any]]:
     ws = await s.ws_connect(room_url(srv))
     await ws.send_json({"type": "hello", "version": 1, "role": "join", "code": code})
     return ws, await recv(ws)
@@ -112,27 +114,31 @@ async def test_brute_force_join_is_throttled_per_address(server: RunningServer) 
         _, reply = await try_join(s, server, code)
         assert reply["code"] == "rate_limited"
         wait = reply["retry_after_s"]
-        assert 1 <= wait <= rooms_module.JOIN_WINDOW_S
+        assert 1 <= wait <= rooms_module.JOIN_INTERVAL_S
         assert reply["message"] == f"too many attempts, wait {wait} s"
         # the room itself is untouched: the host is still waiting
         assert server.app[ROOMS_KEY].rooms[code].guest is None
         await host.close()
 
 
-def test_throttle_window_slides() -> None:
-    t = rooms_module.Throttle(limit=2, window_s=0.2)
+def test_throttle_refills_one_attempt_per_interval() -> None:
+    now = [100.0]
+    t = limits.Throttle(2, 0.25, clock=lambda: now[0])
     assert t.wait_s("a") == 0
     t.fail("a")
     t.fail("a")
-    assert t.wait_s("a") >= 1 and t.wait_s("b") == 0
-    import time
-
-    time.sleep(0.25)
+    assert t.wait_s("a") == 1 and t.wait_s("b") == 0
+    now[0] += 0.25  # one attempt back, not the whole burst
+    assert t.wait_s("a") == 0
+    t.fail("a")
+    assert t.wait_s("a") == 1
+    now[0] += 0.5
     assert t.wait_s("a") == 0
 
 
-@pytest.mark.parametrize("payload", ["not json", "[1, 2]", json.dumps({"type": "hello", "role": "admin"}),
-                                     b"\x00binary"])
+@pytest.mark.parametrize(
+    "payload", ["not json", "[1, 2]", json.dumps({"type": "hello", "role": "admin"}), b"\x00binary"]
+)
 async def test_malformed_hello_is_refused(server: RunningServer, payload: str | bytes) -> None:
     async with aiohttp.ClientSession() as s:
         ws = await s.ws_connect(room_url(server))

@@ -37,10 +37,60 @@ def register(sub: Any) -> None:
         "--max-duration", type=float, default=30.0, metavar="SECONDS", help="longest test allowed (default 30)"
     )
     p.add_argument(
-        "--max-message", type=int, default=64 * 1024, metavar="BYTES",
+        "--max-message",
+        type=int,
+        default=64 * 1024,
+        metavar="BYTES",
         help="largest signalling message accepted (default 65536)",
     )
-    p.add_argument("--verbose", "-v", action="store_true", help="log each test on stderr")
+    p.add_argument(
+        "--allow-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="a web origin (e.g. https://portal.clinic.example) whose pages may use this server, besides "
+        "its own /join page; repeat for more; '*' allows any (programs are never affected)",
+    )
+    p.add_argument(
+        "--idle-timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="close an HTTP connection that sends no complete request for this long (default 15)",
+    )
+    p.add_argument(
+        "--max-connections-per-address",
+        type=int,
+        default=None,
+        metavar="N",
+        help="open connections one address (IPv6: one /64) may hold (default 64)",
+    )
+    p.add_argument(
+        "--max-tests-per-address",
+        type=int,
+        default=None,
+        metavar="N",
+        help="tests one address (IPv6: one /64) may run at once (default 2)",
+    )
+    p.add_argument(
+        "--max-rooms-per-address",
+        type=int,
+        default=None,
+        metavar="N",
+        help="peer-test codes one address (IPv6: one /64) may have waiting at once (default 10)",
+    )
+    p.add_argument(
+        "--log-addresses",
+        action="store_true",
+        help="write clients' addresses in the log (default: a pseudonym per address, new each run)",
+    )
+    p.add_argument(
+        "--verbose",
+        "-v",
+        action="count",
+        default=0,
+        help="log each test on stderr; twice (-vv) also the details of errors",
+    )
     p.set_defaults(func=run)
 
 
@@ -76,6 +126,17 @@ def build_config(args: argparse.Namespace) -> tuple[Any, Any]:
             ssl_context.load_cert_chain(args.tls_cert, args.tls_key)
         except (OSError, ssl.SSLError) as e:
             raise UsageError(f"cannot load the TLS certificate/key: {e}") from None
+    defaults = ServerConfig()
+    idle = defaults.idle_timeout_s if args.idle_timeout is None else args.idle_timeout
+    if not idle > 0:
+        raise UsageError("--idle-timeout must be a positive number of seconds")
+    per_address = {}
+    for flag in ("max_connections_per_address", "max_tests_per_address", "max_rooms_per_address"):
+        value = getattr(args, flag)
+        if value is not None and value < 1:
+            raise UsageError(f"--{flag.replace('_', '-')} must be at least 1")
+        per_address[flag] = getattr(defaults, flag) if value is None else value
+    origins = tuple(_origin(o) for o in args.allow_origin)
     token = args.token or os.environ.get(TOKEN_ENV) or None
     config = ServerConfig(
         host=args.host,
@@ -85,25 +146,55 @@ def build_config(args: argparse.Namespace) -> tuple[Any, Any]:
         max_tests=args.max_tests,
         max_duration_s=args.max_duration,
         max_message_bytes=args.max_message,
+        idle_timeout_s=idle,
+        allowed_origins=origins,
+        log_addresses=args.log_addresses,
+        **per_address,
     )
     return config, ssl_context
+
+
+def _origin(text: str) -> str:
+    """``--allow-origin``: ``*`` or a web origin (scheme, host, optional port; no path)."""
+    from urllib.parse import urlsplit
+
+    value = text.strip()
+    if value == "*":
+        return value
+    try:
+        parts = urlsplit(value)
+        _ = parts.port
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or parts.path not in ("", "/")
+        or parts.query
+        or parts.fragment
+    ):
+        raise UsageError(f"--allow-origin {text!r}: give a web origin such as https://portal.clinic.example")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
     import asyncio
     import logging
 
+    from ..server.limits import raise_fd_limit
+
     config, ssl_context = build_config(args)
+    raise_fd_limit()  # connections are capped below it (server.limits.connection_budget)
     logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
+        level=logging.DEBUG if args.verbose >= 2 else logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
     try:
         return asyncio.run(_serve(config, ssl_context))
     except OSError as e:
-        print(f"sessioncheck serve: cannot listen on {config.host}:{config.port}: {e.strerror or e}",
-              file=sys.stderr)
+        print(f"sessioncheck serve: cannot listen on {config.host}:{config.port}: {e.strerror or e}", file=sys.stderr)
         return ExitCode.USAGE
 
 
@@ -116,6 +207,8 @@ async def _serve(config: Any, ssl_context: Any) -> int:
     server = await start_server(config, ssl_context)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
+    # a full fd table is one line, not a traceback per accept(); client-caused errors one line
+    loop.set_exception_handler(server.guards.loop_errors)
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     print(server.url, flush=True)

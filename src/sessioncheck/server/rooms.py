@@ -20,24 +20,25 @@ WebSocket at ``/room``, JSON text messages:
 
 Refusals are ``{"type": "error", "code": C, "message": M, "retry_after_s": N}`` and the socket
 closes. Codes: ``auth_failed``, ``version``, ``bad_message``, ``timeout``, ``busy`` (too many
-rooms), ``bad_code`` (no such code), ``expired``, ``used``, ``rate_limited`` (too many wrong
-codes from one address: ``JOIN_FAILURES`` per ``JOIN_WINDOW_S``).
+rooms in all, or from this address), ``bad_code`` (no such code), ``expired``, ``used``,
+``rate_limited`` (too many wrong codes or tokens: from one address, ``JOIN_FAILURES`` at
+once and then one per ``JOIN_INTERVAL_S``; from all addresses together,
+``JOIN_GLOBAL_FAILURES`` at once and then one per ``JOIN_GLOBAL_INTERVAL_S``).
 
 Codes are single use and expire (``ServerConfig.room_ttl_s``, 15 minutes by default); a code
-that expired or was used is remembered for ``TOMBSTONE_S`` so the client hears why it no
-longer works. Whatever one connection sends ends at most its own room.
+that expired or was used is remembered for ``TOMBSTONE_S`` (at most ``MAX_TOMBSTONES`` of
+them) so the client hears why it no longer works. Whatever one connection sends ends at most
+its own room; every structure is bounded and costs O(1) per event.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-import math
 import secrets
 import time
-from collections import deque
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -45,19 +46,29 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from ..peer import codes
+from . import limits
 
 if TYPE_CHECKING:
-    from .app import ServerConfig
+    from .app import Guards, ServerConfig
 
 logger = logging.getLogger(__name__)
 
 ROOMS_VERSION = 1
 HELLO_TIMEOUT_S = 10.0
 JOIN_FAILURES = 5
-"""Wrong codes allowed from one address within ``JOIN_WINDOW_S`` before it must wait."""
-JOIN_WINDOW_S = 60.0
+"""Wrong codes one address (IPv6: one /64) may send at once ..."""
+JOIN_INTERVAL_S = 5.0
+"""... and then one per this many seconds: the longest that one person mistyping blocks
+everyone behind the same NAT (a clinic's shared Wi-Fi)."""
+JOIN_GLOBAL_FAILURES = 120
+"""Wrong codes all addresses together may send at once ..."""
+JOIN_GLOBAL_INTERVAL_S = 0.5
+"""... and then one per this many seconds (2 a second): rotating source addresses gains an
+attacker nothing. A 44-bit code then takes ~3,000 years to guess with 100 rooms open."""
 TOMBSTONE_S = 3600.0
 """How long an expired or used code is remembered (to say "expired", not "wrong")."""
+MAX_TOMBSTONES = 20_000
+"""Ended codes remembered at most (the oldest are forgotten first; ~100 bytes each)."""
 RELAYED = frozenset({"offer", "answer", "candidate", "facts", "results", "bye"})
 """Message types forwarded between the two sides of a room."""
 
@@ -69,6 +80,8 @@ class Room:
     created: float
     expires_at: float
     guest: web.WebSocketResponse | None = None
+    group: str = "?"
+    """The host's address group (for the per-address limit on waiting rooms)."""
     test_id: str | None = None
     ended: bool = False
     paired: asyncio.Event = field(default_factory=asyncio.Event)
@@ -78,34 +91,14 @@ class Room:
         return self.guest if ws is self.host else self.host
 
 
-class Throttle:
-    """Failed join attempts per address in a sliding window."""
-
-    def __init__(self, limit: int = JOIN_FAILURES, window_s: float = JOIN_WINDOW_S) -> None:
-        self.limit = limit
-        self.window_s = window_s
-        self._failures: dict[str, deque[float]] = {}
-
-    def _recent(self, address: str, now: float) -> deque[float]:
-        q = self._failures.setdefault(address, deque())
-        while q and q[0] <= now - self.window_s:
-            q.popleft()
-        return q
-
-    def wait_s(self, address: str) -> int:
-        """Seconds this address must wait before trying again (0: may try now)."""
-        now = time.monotonic()
-        q = self._recent(address, now)
-        if len(q) < self.limit:
-            return 0
-        return max(1, math.ceil(q[-self.limit] + self.window_s - now))
-
-    def fail(self, address: str) -> None:
-        now = time.monotonic()
-        self._recent(address, now).append(now)
-        if len(self._failures) > 10_000:  # never grow without bound
-            for key in [k for k, q in self._failures.items() if not self._recent(k, now)]:
-                del self._failures[key]
+def join_throttle() -> limits.Throttle:
+    """Wrong room codes: per address group and across all of them."""
+    return limits.Throttle(
+        JOIN_FAILURES,
+        JOIN_INTERVAL_S,
+        global_burst=JOIN_GLOBAL_FAILURES,
+        global_interval_s=JOIN_GLOBAL_INTERVAL_S,
+    )
 
 
 def new_test_id() -> str:
@@ -116,28 +109,41 @@ def new_test_id() -> str:
 class Rooms:
     """All rooms of one server."""
 
-    def __init__(self, config: ServerConfig) -> None:
+    def __init__(self, config: ServerConfig, guards: Guards | None = None) -> None:
+        from .app import Guards
+
         self.config = config
+        self.guards = guards or Guards(config)
         self.rooms: dict[str, Room] = {}
-        self.tombstones: dict[str, tuple[str, float]] = {}
-        self.throttle = Throttle()
+        self.waiting: dict[str, int] = {}
+        """Waiting rooms per host address group."""
+        self.tombstones: OrderedDict[str, tuple[str, float]] = OrderedDict()
+        self.throttle = join_throttle()
         self.completed = 0
 
     # --- helpers ------------------------------------------------------------------------------
 
-    def _check_token(self, token: Any) -> bool:
-        import hmac
-
-        expected = self.config.token
-        if not expected:
-            return True
-        return isinstance(token, str) and hmac.compare_digest(token.encode(), expected.encode())
-
     def _bury(self, code: str, why: str) -> None:
+        """Remember an ended code, O(1): oldest first, forgotten after ``TOMBSTONE_S`` or
+        beyond ``MAX_TOMBSTONES``."""
         now = time.monotonic()
+        self.tombstones.pop(code, None)
         self.tombstones[code] = (why, now)
-        for old in [c for c, (_, t) in self.tombstones.items() if now - t > TOMBSTONE_S]:
-            del self.tombstones[old]
+        while self.tombstones:
+            _, (_, t) = next(iter(self.tombstones.items()))
+            if now - t <= TOMBSTONE_S and len(self.tombstones) <= MAX_TOMBSTONES:
+                break
+            self.tombstones.popitem(last=False)
+
+    def _unwait(self, room: Room) -> None:
+        """The room no longer waits for a guest: free its place in its host's count."""
+        if self.rooms.pop(room.code, None) is None:
+            return
+        n = self.waiting.get(room.group, 0)
+        if n <= 1:
+            self.waiting.pop(room.group, None)
+        else:
+            self.waiting[room.group] = n - 1
 
     def _unique_code(self) -> str:
         while True:
@@ -148,9 +154,14 @@ class Rooms:
     # --- the WebSocket ------------------------------------------------------------------------
 
     async def handle_ws(self, request: web.Request) -> web.StreamResponse:
+        from .app import refuse_origin
+
+        address = self.guards.label(request.remote)
+        if not self.guards.origin_ok(request):
+            return refuse_origin(request, address)
         ws = web.WebSocketResponse(max_msg_size=self.config.max_message_bytes, heartbeat=10.0)
         await ws.prepare(request)
-        address = request.remote or "?"
+        group = limits.address_group(request.remote)
         room: Room | None = None
         try:
             hello = await _receive_json(ws, HELLO_TIMEOUT_S)
@@ -162,18 +173,19 @@ class Rooms:
             if hello.get("version", ROOMS_VERSION) != ROOMS_VERSION:
                 await _refuse(ws, "version", f"this server speaks room version {ROOMS_VERSION}")
                 return ws
-            if not self._check_token(hello.get("token")):
-                await _refuse(ws, "auth_failed", "the access token is missing or wrong")
+            if not await self.guards.authenticate(ws, group, hello.get("token")):
+                logger.info("refused %s: wrong token", address)
                 return ws
             if hello["role"] == "host":
-                room = await self._host(ws)
+                room = await self._host(ws, group)
             else:
-                room = await self._join(ws, address, hello.get("code"))
+                room = await self._join(ws, group, address, hello.get("code"))
             if room is None:
                 return ws
             await self._relay(room, ws)
-        except Exception:  # one broken connection never affects other rooms
-            logger.exception("room connection from %s broke", address)
+        except Exception as e:  # one broken connection never affects other rooms; one line of log
+            logger.warning("room connection from %s broke: %s: %s", address, type(e).__name__, e)
+            logger.debug("details", exc_info=True)
         finally:
             if room is not None:
                 await self._leave(room, ws)
@@ -181,29 +193,40 @@ class Rooms:
                 await ws.close()
         return ws
 
-    async def _host(self, ws: web.WebSocketResponse) -> Room | None:
+    async def _host(self, ws: web.WebSocketResponse, group: str) -> Room | None:
         if len(self.rooms) >= self.config.max_rooms:
-            await _refuse(ws, "busy", "too many test rooms are open; try again in a minute",
-                          retry_after_s=60)
+            await _refuse(ws, "busy", "too many test rooms are open; try again in a minute", retry_after_s=60)
+            return None
+        if self.waiting.get(group, 0) >= self.config.max_rooms_per_address:
+            await _refuse(
+                ws,
+                "busy",
+                f"this network already has {self.config.max_rooms_per_address} test "
+                "codes waiting; use one of them or try again in a minute",
+                retry_after_s=60,
+            )
             return None
         now = time.monotonic()
         code = self._unique_code()
-        room = Room(code=code, host=ws, created=now, expires_at=now + self.config.room_ttl_s)
+        room = Room(code=code, host=ws, created=now, expires_at=now + self.config.room_ttl_s, group=group)
         self.rooms[code] = room
+        self.waiting[group] = self.waiting.get(group, 0) + 1
         room.timer = asyncio.ensure_future(self._expire(room))
-        await ws.send_json({
-            "type": "room",
-            "code": code,
-            "display": codes.display(code),
-            "expires_in_s": self.config.room_ttl_s,
-            "max_duration_s": self.config.max_duration_s,
-            "ice_servers": [s.to_dict() for s in self.config.ice_servers],
-        })
+        await ws.send_json(
+            {
+                "type": "room",
+                "code": code,
+                "display": codes.display(code),
+                "expires_in_s": self.config.room_ttl_s,
+                "max_duration_s": self.config.max_duration_s,
+                "ice_servers": [s.to_dict() for s in self.config.ice_servers],
+            }
+        )
         logger.info("room %s… created", code[:3])
         return room
 
-    async def _join(self, ws: web.WebSocketResponse, address: str, raw: Any) -> Room | None:
-        wait = self.throttle.wait_s(address)
+    async def _join(self, ws: web.WebSocketResponse, group: str, address: str, raw: Any) -> Room | None:
+        wait = self.throttle.wait_s(group)
         if wait:
             logger.info("join from %s throttled (%d s)", address, wait)
             await _refuse(ws, "rate_limited", f"too many attempts, wait {wait} s", retry_after_s=wait)
@@ -211,12 +234,12 @@ class Rooms:
         try:
             code = codes.normalise(raw if isinstance(raw, str) else "")
         except codes.BadCode as e:
-            self.throttle.fail(address)
+            self.throttle.fail(group)
             await _refuse(ws, "bad_code", str(e))
             return None
         room = self.rooms.get(code)
         if room is None or room.guest is not None or room.ended:
-            self.throttle.fail(address)
+            self.throttle.fail(group)
             why = self.tombstones.get(code, ("", 0.0))[0]
             if why == "expired":
                 await _refuse(ws, "expired", "this code has expired; ask for a new one")
@@ -228,7 +251,7 @@ class Rooms:
         # single use: the code stops working the moment someone joins with it
         room.guest = ws
         room.test_id = new_test_id()
-        del self.rooms[code]
+        self._unwait(room)
         self._bury(code, "used")
         if room.timer is not None:
             room.timer.cancel()
@@ -241,11 +264,14 @@ class Rooms:
             await _refuse(ws, "bad_code", "the person who made this code has left; ask for a new one")
             room.ended = True
             return None
-        await ws.send_json({
-            "type": "joined", **common,
-            "max_duration_s": self.config.max_duration_s,
-            "ice_servers": [s.to_dict() for s in self.config.ice_servers],
-        })
+        await ws.send_json(
+            {
+                "type": "joined",
+                **common,
+                "max_duration_s": self.config.max_duration_s,
+                "ice_servers": [s.to_dict() for s in self.config.ice_servers],
+            }
+        )
         room.paired.set()
         logger.info("room %s… paired as test %s", code[:3], room.test_id)
         return room
@@ -265,7 +291,7 @@ class Rooms:
                 return
             data = _parse(msg.data)
             kind = data.get("type") if data is not None else None
-            if data is None or kind not in RELAYED:
+            if data is None or not isinstance(kind, str) or kind not in RELAYED:
                 await self._leave(room, ws)  # tell the other side first: closing may take a while
                 await _refuse(ws, "bad_message", "not a message this server relays")
                 return
@@ -284,11 +310,10 @@ class Rooms:
         await asyncio.sleep(max(0.0, room.expires_at - time.monotonic()))
         if room.guest is None and not room.ended:
             room.ended = True
-            self.rooms.pop(room.code, None)
+            self._unwait(room)
             self._bury(room.code, "expired")
             minutes = self.config.room_ttl_s / 60
-            await _refuse(room.host, "expired",
-                          f"nobody joined within {minutes:g} minutes; the code has expired")
+            await _refuse(room.host, "expired", f"nobody joined within {minutes:g} minutes; the code has expired")
 
     async def _limit(self, room: Room) -> None:
         await asyncio.sleep(self.config.max_duration_s)
@@ -304,7 +329,7 @@ class Rooms:
 
     async def _leave(self, room: Room, ws: web.WebSocketResponse) -> None:
         if room.code in self.rooms and room.guest is None:
-            del self.rooms[room.code]
+            self._unwait(room)
             self._bury(room.code, "used")
         if room.timer is not None and not room.ended:
             room.timer.cancel()
@@ -323,12 +348,7 @@ class Rooms:
         return {"rooms_waiting": len(self.rooms), "rooms_completed": self.completed}
 
 
-def _parse(data: Any) -> dict[str, Any] | None:
-    try:
-        value = json.loads(data)
-    except (ValueError, TypeError):
-        return None
-    return value if isinstance(value, dict) else None
+_parse = limits.parse_object
 
 
 async def _receive_json(ws: web.WebSocketResponse, timeout_s: float) -> dict[str, Any] | None:
