@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
 
     from ..model import Audience
-    from ..probes import UnknownProbeError, load_plan
+    from ..probes import UnknownProbeError, load_plan, plan_ids
     from ..report import redact_report, render_text, save_report
     from ..report.io import ReportFileError, report_to_json
     from ..runner import Runner
@@ -100,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--output {args.output}: the folder does not exist")
     settings = build_settings(args)
     try:
-        plan = load_plan(settings.probes)
+        plan = load_plan(plan_ids(settings))
     except UnknownProbeError as e:
         raise UsageError(str(e)) from None
 
