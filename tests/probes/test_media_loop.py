@@ -88,3 +88,10 @@ async def test_send_meter_times_a_slow_sender_and_measures_480p() -> None:
     # short at 720p: the in-memory 480p loop ran, so "too slow even for 480p" is measured
     assert 0 < float(values["path.media.fps_480p"]) <= 31  # type: ignore[arg-type]
     assert float(values["path.media.encode_ms_480p"]) > 0  # type: ignore[arg-type]
+
+
+async def test_send_meter_leaves_480p_alone_when_the_sender_is_only_somewhat_short() -> None:
+    """20 fps at 720p is short (advice warns), but 480p, 2.5 times cheaper, surely passes."""
+    values = await _send(media_loop.SendMeter(), 8, 0.05)
+    assert media_loop.CONFIRM_BELOW_FPS < float(values["path.media.video_encode_fps"]) < 24  # type: ignore[arg-type]
+    assert "path.media.fps_480p" not in values

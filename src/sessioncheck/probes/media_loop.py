@@ -40,7 +40,13 @@ VIDEO_TIME_BASE = fractions.Fraction(1, 90000)
 """RTP video clock, as aiortc's encoder expects."""
 TOP_MIN_PCT = 5.0
 CONFIRM_SECONDS = 1.0
-"""The 480p loop :class:`SendMeter` runs when a call's sender fell short at 720p."""
+"""How long the 480p loop runs when :class:`SendMeter` asks for it."""
+CONFIRM_BELOW_FPS = 12.0
+""":class:`SendMeter` runs the 480p loop when a call's sender managed fewer 720p frames per
+second than this. Measured here, a 720p frame costs 2.5 times a 480p one (encode + decode
+25.5 vs 10.1 ms; the sender does not decode, ~13 % of the cost): a sender at 12 fps would
+reach ~27 fps at 480p, above what advice calls too slow (80 % of 30 fps), so above this
+the loop could only confirm that 480p is fine."""
 
 
 @dataclass
@@ -198,9 +204,9 @@ class SendMeter:
     times how long the sender works on each one (VP8 encoding, packetising, encrypting)
     before it asks for the next: a computer that cannot keep up asks less often than the
     frame rate. From the first frame to the last it reads the computer's CPU use, and which
-    other programs used most. :meth:`record` stores it under a probe's prefix; below the
-    frame rate advice calls short it also runs the 480p encode + decode loop of this probe,
-    so "too slow even for 480p" is measured, not guessed. The path probe's media leg uses
+    other programs used most. :meth:`record` stores it under a probe's prefix; when the
+    sender fell far short it also runs the 480p encode + decode loop of this probe, so "too
+    slow even for 480p" is measured, not guessed. The path probe's media leg uses
     it, which is why a plan with a check server leaves ``media_loop`` out.
     """
 
@@ -255,7 +261,8 @@ class SendMeter:
     async def record(self, ctx: ProbeContext, prefix: str, camera: str | None) -> None:
         """Record ``<prefix>.target_fps``, ``video_encode_fps``, ``video_encode_ms`` (median
         per frame), ``cpu_pct`` / ``cpu_headroom_pct`` (whole computer), ``top_processes``;
-        and ``fps_480p`` / ``encode_ms_480p`` / ``decode_ms_480p`` when the sender fell short."""
+        and ``fps_480p`` / ``encode_ms_480p`` / ``decode_ms_480p`` when the sender managed
+        fewer than :data:`CONFIRM_BELOW_FPS`."""
         from ..advice.media_loop import MIN_FPS_SHARE
 
         if self.frames < 2 or self._last <= self._first:
@@ -271,7 +278,7 @@ class SendMeter:
         if self._procs is not None:
             top = await asyncio.to_thread(_top_processes, await self._procs)
             ctx.record(f"{prefix}.top_processes", ", ".join(f"{n} {p:.0f}%" for n, p in top))
-        if fps >= MIN_FPS_SHARE * self.target_fps:
+        if fps >= min(CONFIRM_BELOW_FPS, MIN_FPS_SHARE * self.target_fps):
             return
         from ..media.devices import DeviceError
 

@@ -33,7 +33,7 @@ Measurement keys (all under ``path.``):
 * what sending that video cost this computer (``probes.media_loop.SendMeter``; judged by
   ``advice.media_loop``): ``media.target_fps``, ``media.video_encode_fps``,
   ``media.video_encode_ms``, ``media.cpu_pct``, ``media.cpu_headroom_pct``,
-  ``media.top_processes``; below 80 % of the frame rate also ``media.fps_480p``,
+  ``media.top_processes``; below 12 frames per second also ``media.fps_480p``,
   ``media.encode_ms_480p``, ``media.decode_ms_480p`` (the in-memory 480p loop).
 """
 
