@@ -1,9 +1,12 @@
 """The runner: a plan of probes → an async stream of events → a :class:`Report`.
 
 Independent probes run concurrently; a probe waits for the probes it depends on and is
-skipped, with a reason, when one of them did not succeed. Every probe has a timeout. A
-probe that raises becomes status ``error`` and never stops the others. Cancelling (Ctrl-C)
-returns a partial report that keeps every finished result.
+skipped, with a reason, when one of them did not succeed. A probe with ``measure_after``
+starts at once and sets up while those probes run, then waits for them in
+``ctx.ready_to_measure()`` before measuring (that wait counts neither against its timeout
+nor in its ``duration_s``). Every probe has a timeout. A probe that raises becomes status
+``error`` and never stops the others. Cancelling (Ctrl-C) returns a partial report that
+keeps every finished result.
 """
 
 from __future__ import annotations
@@ -76,7 +79,7 @@ class Runner:
 
     def _check_cycles(self) -> None:
         ids = {q.id for q in self.probes}
-        deps = {p.id: [d for d in (*p.depends_on, *p.after) if d in ids] for p in self.probes}
+        deps = {p.id: [d for d in (*p.depends_on, *p.after, *p.measure_after) if d in ids] for p in self.probes}
         state: dict[str, int] = {}
 
         def visit(n: str, path: list[str]) -> None:
@@ -225,14 +228,37 @@ class Runner:
                 return
 
         timeout = self.settings.probe_timeout_s or probe.timeout_s
-        ctx = ProbeContext(
-            probe_id=probe.id,
-            settings=self.settings,
-            dependencies={
-                d: self._results[d] for d in (*probe.depends_on, *probe.after) if d in self._results
-            },
-            emit=self._emit,
-        )
+        dependencies = {d: self._results[d] for d in (*probe.depends_on, *probe.after) if d in self._results}
+        ctx = ProbeContext(probe_id=probe.id, settings=self.settings, dependencies=dependencies, emit=self._emit)
+        scope: asyncio.Timeout | None = None
+        waited = 0.0
+        pending = [d for d in probe.measure_after if d in self._done]
+
+        async def wait_measure() -> float:
+            """Wait for ``measure_after``, the probe's time limit stopped meanwhile."""
+            nonlocal waited
+            if not pending:
+                return 0.0
+            loop = asyncio.get_running_loop()
+            t0 = loop.time()
+            when = scope.when() if scope is not None else None
+            if scope is not None:
+                scope.reschedule(None)
+            try:
+                for dep in pending:
+                    await self._done[dep].wait()
+            finally:
+                dt = loop.time() - t0
+                waited += dt
+                if scope is not None and when is not None:
+                    scope.reschedule(when + dt)
+            dependencies.update({d: self._results[d] for d in pending if d in self._results})
+            logger.info("probe %s waited %.2f s for %s to measure", probe.id, dt, ", ".join(pending))
+            pending.clear()
+            return dt
+
+        if probe.measure_after:
+            ctx.wait_measure = wait_measure
         self._emit(ProbeStarted(probe.id, probe.title, timeout))
         logger.info("probe %s started (timeout %.1f s)", probe.id, timeout)
         started = time.monotonic()
@@ -240,7 +266,7 @@ class Runner:
         skip_reason: str | None = None
         timed_out = False
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(timeout) as scope:
                 await probe.run(ctx)
         except ProbeSkipped as e:
             skip_reason = e.reason
@@ -249,12 +275,12 @@ class Runner:
             error = catalogue.phrase("error.timeout", seconds=f"{timeout:g}")
         except asyncio.CancelledError:
             # Cancelled by the user: keep what was measured, mark it as stopped.
-            self._finish(self._result(probe, ctx, started, None, catalogue.phrase("skip.cancelled")))
+            self._finish(self._result(probe, ctx, started + waited, None, catalogue.phrase("skip.cancelled")))
             raise
         except Exception as e:  # a broken probe must never stop the others
             logger.exception("probe %s broke", probe.id)
             error = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
-        result = self._result(probe, ctx, started, error, skip_reason, timed_out=timed_out)
+        result = self._result(probe, ctx, started + waited, error, skip_reason, timed_out=timed_out)
         logger.info("probe %s finished: %s", probe.id, result.status.value)
         self._finish(result)
 
@@ -300,4 +326,3 @@ class Runner:
 async def run_check(probes: Sequence[Probe], settings: Settings | None = None) -> Report:
     """Convenience: run a plan to completion and return its report."""
     return await Runner(probes, settings).run()
-

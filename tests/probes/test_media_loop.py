@@ -48,3 +48,50 @@ async def test_uses_a_virtual_camera_when_given() -> None:
 async def test_a_real_camera_spec_is_left_to_the_camera_probe() -> None:
     values, _, _ = await run("/dev/video7")
     assert values["media_loop.source"] == "test pattern"
+
+
+async def _send(meter: media_loop.SendMeter, frames: int, work_s: float) -> dict[str, object]:
+    """Pull frames through the meter as aiortc's sender would, spending ``work_s`` on each."""
+    import asyncio
+
+    from sessioncheck.probes.base import ProbeContext
+    from sessioncheck.rtc.protocols import make_media_sources
+
+    _audio, video, gate = make_media_sources()
+    track = meter.wrap(video)
+    gate.set()
+    for _ in range(frames):
+        await track.recv()
+        if work_s:
+            await asyncio.sleep(work_s)  # the sender's work on this frame (simulated)
+    await track.recv()  # asks for the next one: the last frame's work is timed
+    gate.clear()
+    ctx = ProbeContext("path", Settings(), {}, emit=lambda e: None)
+    await meter.record(ctx, "path.media", None)
+    return {m.key: m.value for m in ctx.measurements}
+
+
+async def test_send_meter_reads_a_sender_that_keeps_up() -> None:
+    values = await _send(media_loop.SendMeter(), 12, 0.0)
+    assert 27 <= float(values["path.media.video_encode_fps"]) <= 33  # type: ignore[arg-type]
+    assert values["path.media.target_fps"] == 30.0
+    assert 0 <= float(values["path.media.cpu_pct"]) <= 100  # type: ignore[arg-type]
+    assert values["path.media.cpu_headroom_pct"] == round(100 - float(values["path.media.cpu_pct"]), 1)  # type: ignore[arg-type]
+    assert isinstance(values["path.media.top_processes"], str)
+    assert "path.media.fps_480p" not in values  # nothing to confirm
+
+
+async def test_send_meter_times_a_slow_sender_and_measures_480p() -> None:
+    values = await _send(media_loop.SendMeter(), 8, 0.1)
+    assert 6 <= float(values["path.media.video_encode_fps"]) <= 10.5  # type: ignore[arg-type]
+    assert float(values["path.media.video_encode_ms"]) >= 100  # type: ignore[arg-type]
+    # short at 720p: the in-memory 480p loop ran, so "too slow even for 480p" is measured
+    assert 0 < float(values["path.media.fps_480p"]) <= 31  # type: ignore[arg-type]
+    assert float(values["path.media.encode_ms_480p"]) > 0  # type: ignore[arg-type]
+
+
+async def test_send_meter_leaves_480p_alone_when_the_sender_is_only_somewhat_short() -> None:
+    """20 fps at 720p is short (advice warns), but 480p, 2.5 times cheaper, surely passes."""
+    values = await _send(media_loop.SendMeter(), 8, 0.05)
+    assert media_loop.CONFIRM_BELOW_FPS < float(values["path.media.video_encode_fps"]) < 24  # type: ignore[arg-type]
+    assert "path.media.fps_480p" not in values

@@ -68,6 +68,10 @@ async def test_local_end_to_end() -> None:
     assert int(value["path.media.video_frames"]) > 0 and int(value["path.media.audio_frames"]) > 0  # type: ignore[arg-type]
     assert value["path.media.video_resolution"] == "1280x720"
     assert value["path.media.video_jitter_ms"] is not None
+    # what sending 720p cost this computer: media_loop's question, asked in a real call
+    assert 0 < float(value["path.media.video_encode_fps"]) <= 33  # type: ignore[arg-type]
+    assert float(value["path.media.video_encode_ms"]) > 0  # type: ignore[arg-type]
+    assert 0 <= float(value["path.media.cpu_headroom_pct"]) <= 100  # type: ignore[arg-type]
     assert {"rtt_ms", "up_kbps", "down_kbps"} <= samples
     summary = next(f for f in result.findings if f.code == "network.summary")
     assert summary.evidence["path.server_kind"] == "local"

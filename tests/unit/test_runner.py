@@ -247,3 +247,105 @@ def test_plan_errors() -> None:
 
     with pytest.raises(PlanError, match="cycle"):
         Runner([A(), B()])
+
+
+class Held(Probe):
+    """A device test: runs until the test releases it."""
+
+    id: ClassVar[str] = "held"
+    title: ClassVar[str] = "Held test"
+
+    def __init__(self) -> None:
+        self.release = asyncio.Event()
+
+    async def run(self, ctx: ProbeContext) -> None:
+        await self.release.wait()
+        ctx.record("held.done", True)
+
+
+class SetsUpEarly(Probe):
+    """Sets up while ``held`` runs, measures after it."""
+
+    id: ClassVar[str] = "early"
+    title: ClassVar[str] = "Test that connects early"
+    measure_after: ClassVar[tuple[str, ...]] = ("held",)
+    timeout_s: ClassVar[float] = 0.3
+
+    def __init__(self) -> None:
+        self.set_up = asyncio.Event()
+
+    async def run(self, ctx: ProbeContext) -> None:
+        ctx.record("early.saw_held_at_set_up", "held" in ctx.dependencies)
+        self.set_up.set()
+        waited = await ctx.ready_to_measure()
+        ctx.record("early.waited_s", waited, "s")
+        held = ctx.dependencies.get("held")
+        ctx.record("early.saw_held", held.status.value if held else "absent")
+        ctx.record("early.again_s", await ctx.ready_to_measure(), "s")
+
+
+async def test_measure_after_sets_up_meanwhile_and_measures_after_them() -> None:
+    held, early = Held(), SetsUpEarly()
+    runner = Runner([held, early])
+    task = asyncio.create_task(runner.run())
+    # the set-up ran while ``held`` was still running (it cannot finish before its release)
+    await asyncio.wait_for(early.set_up.wait(), 5)
+    await asyncio.sleep(0.5)  # longer than early's 0.3 s limit: the wait must not count
+    held.release.set()
+    report = await asyncio.wait_for(task, 5)
+    r = report.result("early")
+    assert r is not None and r.status is Status.PASS, r
+    values = {m.key: m.value for m in r.measurements}
+    assert values["early.saw_held_at_set_up"] is False
+    assert values["early.saw_held"] == "pass"
+    assert float(values["early.waited_s"]) >= 0.5  # type: ignore[arg-type]
+    assert values["early.again_s"] == 0.0  # a second call returns at once
+    assert r.duration_s < 0.3  # the wait is not the probe's own time
+
+
+async def test_measure_after_still_times_out_on_the_probes_own_work() -> None:
+    class SlowAfterWait(SetsUpEarly):
+        async def run(self, ctx: ProbeContext) -> None:
+            await ctx.ready_to_measure()
+            ctx.record("early.measuring", True)
+            await asyncio.sleep(30)
+
+    held = Held()
+    held.release.set()
+    report = await asyncio.wait_for(Runner([held, SlowAfterWait()]).run(), 5)
+    r = report.result("early")
+    assert r is not None and r.status is Status.ERROR
+    assert r.error is not None and "0.3 seconds" in r.error
+    assert r.measurement("early.measuring") is not None
+
+
+async def test_measure_after_a_probe_not_in_the_plan_does_not_wait() -> None:
+    report = await asyncio.wait_for(Runner([SetsUpEarly()]).run(), 5)
+    r = report.result("early")
+    assert r is not None and r.status is Status.PASS
+    assert r.measurement("early.waited_s").value == 0.0  # type: ignore[union-attr]
+    assert r.measurement("early.saw_held").value == "absent"  # type: ignore[union-attr]
+
+
+async def test_cancel_while_waiting_to_measure_keeps_the_set_up_measurements() -> None:
+    held, early = Held(), SetsUpEarly()
+    runner = Runner([held, early])
+    task = asyncio.create_task(runner.run())
+    await asyncio.wait_for(early.set_up.wait(), 5)
+    runner.cancel()
+    report = await asyncio.wait_for(task, 5)
+    r = report.result("early")
+    assert r is not None and r.status is Status.SKIP
+    assert r.measurement("early.saw_held_at_set_up") is not None
+
+
+def test_measure_after_cycles_are_plan_errors() -> None:
+    class WaitsForEarly(Probe):
+        id: ClassVar[str] = "held"
+        title: ClassVar[str] = "Held"
+        after: ClassVar[tuple[str, ...]] = ("early",)
+
+        async def run(self, ctx: ProbeContext) -> None: ...
+
+    with pytest.raises(PlanError, match="cycle"):
+        Runner([SetsUpEarly(), WaitsForEarly()])

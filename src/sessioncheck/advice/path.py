@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from ..model import Finding, Impact, Severity, Value
 from ..settings import Thresholds
-from . import catalogue
+from . import catalogue, media_loop
 from .catalogue import finding
 from .quality import audio_mos, needed_kbps, r_factor, recommended_tier
 from .rules import Measures
@@ -136,6 +136,7 @@ def judge(m: Measures, t: Thresholds, timed_out: bool) -> list[Finding]:
     summary = _summary(m, rtt, j_up, j_down, l_up, l_down, t)
     if summary is not None:
         out.append(summary)
+    out.extend(media_loop.judge_media_leg(m))  # the media leg encoded 720p on this computer
     return out
 
 

@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
 
     from .. import crashlog
     from ..model import Audience, Report
-    from ..probes import UnknownProbeError, load_plan
+    from ..probes import UnknownProbeError, load_plan, plan_ids
     from ..report import redact_report, render_text, save_report
     from ..report.io import ReportFileError, check_save_target, report_to_json
     from ..runner import Runner
@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--output: {e}") from None
     settings = build_settings(args)
     try:
-        plan = load_plan(settings.probes)
+        plan = load_plan(plan_ids(settings))
     except UnknownProbeError as e:
         raise UsageError(str(e)) from None
 

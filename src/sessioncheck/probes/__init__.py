@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 
+from ..settings import Settings
 from .base import Probe, ProbeContext, ProbeSkipped
 
 PROBES: dict[str, str] = {
@@ -19,18 +20,40 @@ PROBES: dict[str, str] = {
 }
 """Probe id → ``module:Class``."""
 
-DEFAULT_PLAN: tuple[str, ...] = (
-    "system", "ice", "camera", "microphone", "speaker", "loopback", "path", "media_loop"
-)
-"""What ``sessioncheck check`` runs when no ``--probes`` is given. Order of running follows
-each probe's ``after``: devices first, then the CPU-sensitive network measurements."""
+DEFAULT_PLAN: tuple[str, ...] = ("system", "ice", "camera", "microphone", "speaker", "loopback", "path", "media_loop")
+"""Every probe a check may run when no ``--probes`` is given; :func:`plan_ids` leaves out
+those another probe in the plan covers. Order of running follows each probe's ``after`` and
+``measure_after``: devices first (path connects meanwhile), then the CPU-sensitive
+measurements."""
+
+COVERED_BY: dict[str, str] = {"loopback": "path", "media_loop": "path"}
+"""Probe → the probe that measures the same thing better when the check has a server.
+
+``path`` runs real WebRTC peers (ICE, DTLS, SCTP, data channels: what ``loopback`` tests on
+this computer alone) against the clinic's check server, and its media leg encodes 720p video
+on this computer, timed per frame with the computer's CPU use (what ``media_loop`` measured;
+its CPU findings are judged from path's ``path.media.*`` keys, see advice/media_loop.py).
+Left out of the plan, they are not "untested": another test covered them."""
+
+
+def has_server(settings: Settings) -> bool:
+    return bool((settings.server or "").strip())
+
+
+def plan_ids(settings: Settings) -> tuple[str, ...]:
+    """The probes a check with these settings runs: ``settings.probes`` as given, else
+    :data:`DEFAULT_PLAN` without the probes :data:`COVERED_BY` another when a check
+    server is configured (decided here, before the run: nothing is measured twice)."""
+    if settings.probes:
+        return tuple(dict.fromkeys(settings.probes))
+    if has_server(settings):
+        return tuple(p for p in DEFAULT_PLAN if p not in COVERED_BY)
+    return DEFAULT_PLAN
 
 
 class UnknownProbeError(ValueError):
     def __init__(self, name: str) -> None:
-        super().__init__(
-            f"there is no probe called {name!r}; choose from: {', '.join(sorted(PROBES))}"
-        )
+        super().__init__(f"there is no probe called {name!r}; choose from: {', '.join(sorted(PROBES))}")
         self.name = name
 
 
@@ -54,4 +77,15 @@ def load_plan(probe_ids: tuple[str, ...] | None) -> list[Probe]:
     return [load_probe(p) for p in dict.fromkeys(ids)]
 
 
-__all__ = ["DEFAULT_PLAN", "PROBES", "Probe", "ProbeContext", "ProbeSkipped", "load_plan", "load_probe"]
+__all__ = [
+    "COVERED_BY",
+    "DEFAULT_PLAN",
+    "PROBES",
+    "Probe",
+    "ProbeContext",
+    "ProbeSkipped",
+    "has_server",
+    "load_plan",
+    "load_probe",
+    "plan_ids",
+]

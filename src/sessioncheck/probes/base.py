@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -31,6 +31,21 @@ class ProbeContext:
     emit: Callable[[Event], None]
     measurements: list[Measurement] = field(default_factory=list)
     """Recorded so far; kept even if the probe later times out, breaks or is cancelled."""
+    wait_measure: Callable[[], Awaitable[float]] | None = None
+    """Set by the runner when the probe has ``measure_after`` probes; use
+    :meth:`ready_to_measure`."""
+
+    async def ready_to_measure(self) -> float:
+        """Wait until the probes in ``measure_after`` have finished; returns the seconds waited.
+
+        A probe calls this when its set-up (connecting, loading: mostly waiting) is done and
+        its measurements, which those probes' load would disturb, begin. Their results are
+        then in :attr:`dependencies`. The time waited does not count against the probe's
+        timeout. Returns at once when there is nothing to wait for (or on a second call).
+        """
+        if self.wait_measure is None:
+            return 0.0
+        return await self.wait_measure()
 
     def record(
         self,
@@ -70,6 +85,11 @@ class Probe(ABC):
     after: ClassVar[tuple[str, ...]] = ()
     """Probes to wait for (when in the plan) and read from ``ctx.dependencies``, whatever
     their outcome; this one runs even if they failed."""
+    measure_after: ClassVar[tuple[str, ...]] = ()
+    """Probes (when in the plan) whose load would disturb this probe's measurements, but
+    not its set-up: it starts without waiting for them (once its ``depends_on`` and
+    ``after`` are done) and calls ``await ctx.ready_to_measure()`` before measuring, so
+    its set-up overlaps them. Their results are in ``ctx.dependencies`` from then on."""
     timeout_s: ClassVar[float] = 10.0
 
     @abstractmethod

@@ -39,6 +39,14 @@ TOP_COUNT = 3
 VIDEO_TIME_BASE = fractions.Fraction(1, 90000)
 """RTP video clock, as aiortc's encoder expects."""
 TOP_MIN_PCT = 5.0
+CONFIRM_SECONDS = 1.0
+"""How long the 480p loop runs when :class:`SendMeter` asks for it."""
+CONFIRM_BELOW_FPS = 12.0
+""":class:`SendMeter` runs the 480p loop when a call's sender managed fewer 720p frames per
+second than this. Measured here, a 720p frame costs 2.5 times a 480p one (encode + decode
+25.5 vs 10.1 ms; the sender does not decode, ~13 % of the cost): a sender at 12 fps would
+reach ~27 fps at 480p, above what advice calls too slow (80 % of 30 fps), so above this
+the loop could only confirm that 480p is fine."""
 
 
 @dataclass
@@ -173,6 +181,119 @@ def run_loop(camera: str | None, seconds: float, stop: threading.Event) -> LoopR
         result.error = f"{e.device}: {e.detail}"
     result.top = _top_processes(procs)
     return result
+
+
+def _busy_pct(a: Any, b: Any) -> float:
+    """Whole-computer CPU use (0-100) between two ``psutil.cpu_times()`` readings."""
+
+    def total(t: Any) -> float:
+        # on Linux, guest time is already counted in user time
+        return float(sum(t)) - getattr(t, "guest", 0.0) - getattr(t, "guest_nice", 0.0)
+
+    def busy(t: Any) -> float:
+        return total(t) - float(t.idle) - float(getattr(t, "iowait", 0.0))
+
+    span = total(b) - total(a)
+    return max(0.0, min(100.0, 100.0 * (busy(b) - busy(a)) / span)) if span > 0 else 0.0
+
+
+class SendMeter:
+    """What sending video costs this computer, measured inside a real call's sender.
+
+    :meth:`wrap` gives a track that hands another track's frames to aiortc's sender and
+    times how long the sender works on each one (VP8 encoding, packetising, encrypting)
+    before it asks for the next: a computer that cannot keep up asks less often than the
+    frame rate. From the first frame to the last it reads the computer's CPU use, and which
+    other programs used most. :meth:`record` stores it under a probe's prefix; when the
+    sender fell far short it also runs the 480p encode + decode loop of this probe, so "too
+    slow even for 480p" is measured, not guessed. The path probe's media leg uses
+    it, which is why a plan with a check server leaves ``media_loop`` out.
+    """
+
+    def __init__(self, target_fps: float = TARGET_FPS) -> None:
+        self.target_fps = target_fps
+        self.frames = 0
+        self.busy_ms: list[float] = []
+        self._handed: float | None = None
+        self._first = self._last = 0.0
+        self._cpu: list[Any] = []
+        self._procs: asyncio.Future[dict[int, Any]] | None = None
+
+    def wrap(self, track: Any) -> Any:
+        """A track with ``track``'s frames, for ``pc.addTrack``."""
+        from aiortc import MediaStreamTrack
+
+        meter = self
+
+        class Metered(MediaStreamTrack):
+            kind = track.kind
+
+            async def recv(self) -> Any:
+                meter._asked()
+                frame = await track.recv()
+                meter._handed_over()
+                return frame
+
+            def stop(self) -> None:
+                super().stop()
+                track.stop()
+
+        return Metered()
+
+    def _asked(self) -> None:
+        if self._handed is not None:
+            self.busy_ms.append((time.perf_counter() - self._handed) * 1000.0)
+            self._handed = None
+
+    def _handed_over(self) -> None:
+        import psutil
+
+        now = self._handed = time.perf_counter()
+        self.frames += 1
+        cpu = psutil.cpu_times()
+        if self.frames == 1:
+            self._first = now
+            self._cpu = [cpu, cpu]
+            self._procs = asyncio.get_running_loop().run_in_executor(None, _prime_processes)
+        self._last = now
+        self._cpu[1] = cpu
+
+    async def record(self, ctx: ProbeContext, prefix: str, camera: str | None) -> None:
+        """Record ``<prefix>.target_fps``, ``video_encode_fps``, ``video_encode_ms`` (median
+        per frame), ``cpu_pct`` / ``cpu_headroom_pct`` (whole computer), ``top_processes``;
+        and ``fps_480p`` / ``encode_ms_480p`` / ``decode_ms_480p`` when the sender managed
+        fewer than :data:`CONFIRM_BELOW_FPS`."""
+        from ..advice.media_loop import MIN_FPS_SHARE
+
+        if self.frames < 2 or self._last <= self._first:
+            return
+        fps = (self.frames - 1) / (self._last - self._first)
+        ctx.record(f"{prefix}.target_fps", self.target_fps, "fps")
+        ctx.record(f"{prefix}.video_encode_fps", round(fps, 2), "fps")
+        if self.busy_ms:
+            ctx.record(f"{prefix}.video_encode_ms", round(statistics.median(self.busy_ms), 2), "ms")
+        cpu = _busy_pct(*self._cpu)
+        ctx.record(f"{prefix}.cpu_pct", round(cpu, 1), "%")
+        ctx.record(f"{prefix}.cpu_headroom_pct", round(100.0 - cpu, 1), "%")
+        if self._procs is not None:
+            top = await asyncio.to_thread(_top_processes, await self._procs)
+            ctx.record(f"{prefix}.top_processes", ", ".join(f"{n} {p:.0f}%" for n, p in top))
+        if fps >= min(CONFIRM_BELOW_FPS, MIN_FPS_SHARE * self.target_fps):
+            return
+        from ..media.devices import DeviceError
+
+        name, w, h, bitrate = SIZES[0]
+        stop = threading.Event()
+        try:
+            small = await asyncio.to_thread(run_size, _source_spec(camera)[0], name, w, h, bitrate,
+                                            CONFIRM_SECONDS, stop)
+        except DeviceError:  # a broken camera source is the camera probe's finding
+            return
+        finally:
+            stop.set()
+        ctx.record(f"{prefix}.fps_{name}", small.fps, "fps")
+        ctx.record(f"{prefix}.encode_ms_{name}", small.encode_ms, "ms")
+        ctx.record(f"{prefix}.decode_ms_{name}", small.decode_ms, "ms")
 
 
 class MediaLoopProbe(Probe):

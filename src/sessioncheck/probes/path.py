@@ -30,6 +30,11 @@ Measurement keys (all under ``path.``):
 * ``media.audio_*`` / ``media.video_*``: what the far side received of our audio and 720p
   video: packets, loss %, jitter (ms), frames decoded, and our send bitrate;
   ``media.video_target_kbps``: what the encoder aimed at (70 % of the measured upload).
+* what sending that video cost this computer (``probes.media_loop.SendMeter``; judged by
+  ``advice.media_loop``): ``media.target_fps``, ``media.video_encode_fps``,
+  ``media.video_encode_ms``, ``media.cpu_pct``, ``media.cpu_headroom_pct``,
+  ``media.top_processes``; below 12 frames per second also ``media.fps_480p``,
+  ``media.encode_ms_480p``, ``media.decode_ms_480p`` (the in-memory 480p loop).
 """
 
 from __future__ import annotations
@@ -71,6 +76,14 @@ LOADED_RTT_TCP_RELAY = (
     "so the delay under load measures those buffers, not the network's queue"
 )
 """Why ``path.loaded_rtt_delta_ms`` is not judged as bufferbloat on a TCP/TLS relay."""
+STALE_WAIT_S = 8.0
+"""Connected, the probe waits for the device tests (``measure_after``; about 4 s) before it
+measures. After a wait longer than this it connects again: the server's time for one test
+(30 s by default, counted from the hello) may not leave enough for a slow path's ~15 s."""
+
+
+class _Stale(Exception):
+    """Connected too long ago: connect again before measuring."""
 
 
 
@@ -79,8 +92,11 @@ class PathProbe(Probe):
     title: ClassVar[str] = "Your connection to the clinic"
     timeout_s: ClassVar[float] = 30.0
     """Normal links finish in about 10 s; a satellite link (600 ms RTT) needs ~20 s."""
-    after: ClassVar[tuple[str, ...]] = ("ice", "loopback")
-    """Loopback loads the processor with its own throughput test: measure the path after it."""
+    after: ClassVar[tuple[str, ...]] = ("ice",)
+    """The ice probe says which TURN URL works: connect with that one."""
+    measure_after: ClassVar[tuple[str, ...]] = ("camera", "microphone", "speaker", "loopback")
+    """The device tests and loopback load the processor: connect while they run (signalling,
+    ICE, DTLS and SCTP are mostly waiting), measure after them."""
     plan: Plan | None = None
     """Timing override (tests shorten it); None uses the protocol defaults."""
 
@@ -135,8 +151,13 @@ class PathProbe(Probe):
             ctx.record("path.connect_attempts", i + 1, "count")
             if i > 0:
                 sig, _ = await Signalling.connect(url, ctx.settings.token, ca_file=ctx.settings.ca_file)
-            done = await self._attempt(ctx, sig, servers, started,
-                                       CONNECT_TIMEOUT_S if last else FALLBACK_ATTEMPT_S, last, negotiated)
+            while True:
+                try:
+                    done = await self._attempt(ctx, sig, servers, started,
+                                               CONNECT_TIMEOUT_S if last else FALLBACK_ATTEMPT_S, last, negotiated)
+                    break
+                except _Stale:  # the other tests took so long that the server's time may run out
+                    sig, _ = await Signalling.connect(url, ctx.settings.token, ca_file=ctx.settings.ca_file)
             if done:
                 return
 
@@ -150,14 +171,16 @@ class PathProbe(Probe):
 
         from ..rtc.peer import PeerConnectError, close_all, make_peer, selected_pair, wait_connected, wait_open
         from ..rtc.protocols import Measurer, ResponderStopped, make_media_sources
+        from .media_loop import SendMeter
 
         pc = make_peer(servers)
         watcher: asyncio.Task[str] | None = None
         try:
             measurer = Measurer(pc, self.plan, negotiated_id=negotiated, on_sample=ctx.sample)
             audio, video, gate = make_media_sources()
+            sending = SendMeter()  # what encoding 720p costs this computer (media_loop's question)
             pc.addTrack(audio)
-            pc.addTrack(video)
+            pc.addTrack(sending.wrap(video))
             deadline = time.monotonic() + timeout_s
             try:
                 async with asyncio.timeout(timeout_s + CONNECT_TIMEOUT_S):
@@ -189,12 +212,15 @@ class PathProbe(Probe):
                 ctx.record("path.transport", transport)
                 relay_tcp = pair.local_type == "relay" and transport in ("tcp", "tls")
             ctx.progress(0.1, "connected to the check server")
+            if await ctx.ready_to_measure() > STALE_WAIT_S:
+                raise _Stale
             try:
                 await self._phases(ctx, measurer, gate, relay_tcp)
             except ResponderStopped as e:
                 ctx.record("path.outcome", "server_stopped")
                 ctx.record("path.detail", str(e))
                 return True
+            await sending.record(ctx, "path.media", ctx.settings.camera)
             ctx.record("path.outcome", "ok")
             ctx.progress(1.0, "done")
             return True

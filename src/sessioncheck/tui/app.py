@@ -115,9 +115,9 @@ class Crash:
 
 
 def default_plan(settings: Settings) -> tuple[str, ...]:
-    from ..probes import DEFAULT_PLAN
+    from ..probes import plan_ids
 
-    return tuple(dict.fromkeys(settings.probes or DEFAULT_PLAN))
+    return plan_ids(settings)
 
 
 def longest_wait_s(plan: Sequence[str], settings: Settings) -> int:
