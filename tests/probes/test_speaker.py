@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from sessioncheck.lab.runner import apply_virtual_audio
+from sessioncheck.lab.scenario import load_scenario
 from sessioncheck.media.audio import chirp, find_chirp
 from sessioncheck.media.sources import play_and_record
 from sessioncheck.model import Status
@@ -31,6 +33,9 @@ def speaker(pulse: Pulse) -> Iterator[Pulse]:
 
 @pytest.mark.parametrize("path", scenario_files("speaker"), ids=lambda p: p.stem)
 async def test_scenario(speaker: Pulse, path: Path) -> None:
+    spec = load_scenario(path).virtual_audio
+    assert spec is not None, f"{path.name}: a speaker scenario needs [virtual_audio]"
+    apply_virtual_audio(speaker, spec)
     outcome = await run_device_scenario(path)
     assert outcome.passed, explain(outcome)
 
