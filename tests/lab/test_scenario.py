@@ -10,7 +10,12 @@ from typing import Any
 import pytest
 
 from sessioncheck.lab.runner import ScenarioOutcome, compare
-from sessioncheck.lab.scenario import ScenarioError, load_scenario, load_scenarios
+from sessioncheck.lab.scenario import (
+    ScenarioError,
+    VirtualAudioSpec,
+    load_scenario,
+    load_scenarios,
+)
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "probes" / "network"
 NETWORK_CODES = {"network.upload_low", "network.loss_high", "network.rtt_high",
@@ -90,6 +95,13 @@ def test_truth_uses_the_delay_stage_model() -> None:
     ('title = "x"\nargs = ["{nope}"]\n[network]\n[expect]\n', "unknown placeholder"),
     ('title = "x"\n[expect]\n', "say which probes to run"),
     ('title = "x"\nprobes = []\n[expect]\n', "at least one probe"),
+    ('title = "x"\nprobes = ["speaker"]\n[virtual_audio]\nvolume = 3\n[expect]\n',
+     r"unknown key\(s\) 'volume' in \[virtual_audio\]"),
+    ('title = "x"\nprobes = ["speaker"]\n[virtual_audio]\nspeaker_volume_pct = 151\n[expect]\n',
+     r"speaker_volume_pct must be 0 … 150, not 151"),
+    ('title = "x"\nprobes = ["speaker"]\n[virtual_audio]\nspeaker_muted = "yes"\n[expect]\n',
+     "virtual_audio.speaker_muted must be true or false"),
+    ('title = "x"\n[network]\n[virtual_audio]\n[expect]\n', r"either \[network\] or \[virtual_audio\]"),
 ])
 def test_bad_files_get_clear_errors(tmp_path: Path, text: str, match: str) -> None:
     p = _write(tmp_path, text)
@@ -109,6 +121,14 @@ def test_device_scenario_without_network(tmp_path: Path) -> None:
     s = load_scenario(_write(tmp_path, 'title = "cam"\nprobes = ["system"]\n'
                                        'args = ["--camera", "lavfi:testsrc"]\n[expect]\n'))
     assert s.network is None and s.probes == ("system",) and s.truth() == {}
+
+
+def test_virtual_audio_table(tmp_path: Path) -> None:
+    s = load_scenario(_write(tmp_path, 'title = "spk"\nprobes = ["speaker"]\n[virtual_audio]\n'
+                                       'speaker_volume_pct = 30\n[expect]\n'))
+    assert s.virtual_audio == VirtualAudioSpec(speaker_volume_pct=30.0, speaker_muted=False)
+    bare = load_scenario(_write(tmp_path, 'title = "cam"\nprobes = ["camera"]\n[expect]\n'))
+    assert bare.virtual_audio is None
 
 
 def test_per_direction_overrides(tmp_path: Path) -> None:

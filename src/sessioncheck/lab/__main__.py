@@ -1,7 +1,8 @@
 """``python -m sessioncheck.lab run FILES...``: run scenarios, compare, exit non-zero on a miss.
 
 Exit codes: 0 every scenario met its expectations; 1 something missed or a scenario could
-not run; 2 bad usage or a malformed scenario file; 3 the lab cannot be built here.
+not run; 2 bad usage or a malformed scenario file; 3 the lab (or, for ``[virtual_audio]``
+scenarios, a private PulseAudio) cannot be built here.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from .netns import LabUnavailable, lab_available
+from .pulse import pulse_missing
 from .runner import format_outcome, run_scenario
 from .scenario import ScenarioError, load_scenarios
 
@@ -44,6 +46,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         why = lab_available()
         if why is not None:
             print(f"sessioncheck.lab: the network lab cannot run here: {why}", file=sys.stderr)
+            return 3
+    if any(s.virtual_audio is not None for s in scenarios):
+        why = pulse_missing()
+        if why is not None:
+            print(f"sessioncheck.lab: the virtual speaker and microphone cannot run here: {why}",
+                  file=sys.stderr)
             return 3
 
     def log(msg: str) -> None:

@@ -4,7 +4,9 @@ For a scenario with a ``[network]`` table: a fresh :class:`~.netns.Lab`, the imp
 its router, ``sessioncheck serve`` in the server namespace (and coturn when the scenario
 wants TURN), and the real ``sessioncheck check --format json --server ws://...`` in the
 client namespace. A scenario without ``[network]`` (camera, microphone) runs the check
-directly, with its own ``probes`` and ``args``.
+directly, with its own ``probes`` and ``args``; with ``[virtual_audio]`` (speaker) it runs
+against a private PulseAudio started for it (:mod:`.pulse`), so it needs no sound hardware and
+no sound server of the user's.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from typing import Any
 
 from . import measure, shaping
 from .netns import SERVER_IP, Lab, LabCommandError, LabUnavailable
-from .scenario import Scenario
+from .pulse import PulseError, VirtualAudio
+from .scenario import Scenario, VirtualAudioSpec
 from .turn import LabTurn
 
 SERVE_PORT = 8765
@@ -194,19 +197,45 @@ def run_scenario(
     outcome = ScenarioOutcome(scenario)
     start = time.monotonic()
     try:
-        if scenario.network is None:
-            argv = _check_argv(scenario, {}, ())
-            done = subprocess.run(argv, capture_output=True, text=True,
-                                  timeout=scenario.timeout_s)
-            compare(scenario, _parse_report(done.stdout, done.stderr, done.returncode), outcome)
-        else:
+        if scenario.network is not None:
             _run_network(scenario, outcome, references, log)
+        elif scenario.virtual_audio is not None:
+            with start_virtual_audio(scenario.virtual_audio) as audio:
+                _run_direct(scenario, outcome, audio.env)
+        else:
+            _run_direct(scenario, outcome, None)
     except subprocess.TimeoutExpired:
         outcome.error = f"`sessioncheck check` took longer than {scenario.timeout_s:g} s"
+    except PulseError as e:
+        outcome.error = f"the virtual speaker and microphone cannot run here: {e}"
     except (LabCommandError, LabUnavailable) as e:
         outcome.error = str(e)
     outcome.elapsed_s = time.monotonic() - start
     return outcome
+
+
+def start_virtual_audio(spec: VirtualAudioSpec) -> VirtualAudio:
+    """A private PulseAudio set up as the scenario's [virtual_audio] table says."""
+    audio = VirtualAudio.start()
+    try:
+        apply_virtual_audio(audio, spec)
+    except BaseException:
+        audio.stop()
+        raise
+    return audio
+
+
+def apply_virtual_audio(audio: VirtualAudio, spec: VirtualAudioSpec) -> None:
+    """Set the virtual speaker's volume and mute as ``spec`` says."""
+    audio.set_speaker_volume(round(spec.speaker_volume_pct))
+    audio.mute_speaker(spec.speaker_muted)
+
+
+def _run_direct(scenario: Scenario, outcome: ScenarioOutcome,
+                env: Mapping[str, str] | None) -> None:
+    done = subprocess.run(_check_argv(scenario, {}, ()), capture_output=True, text=True,
+                          timeout=scenario.timeout_s, env=env)
+    compare(scenario, _parse_report(done.stdout, done.stderr, done.returncode), outcome)
 
 
 def _run_network(scenario: Scenario, outcome: ScenarioOutcome, references: bool,

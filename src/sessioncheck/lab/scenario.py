@@ -20,6 +20,10 @@ The format (see DESIGN.md, ``probes/``)::
     reorder = false            # jitter lets packets overtake each other
     # per-direction overrides: up_/down_ + delay_ms, jitter_ms, loss_pct, queue_ms
 
+    [virtual_audio]            # device scenarios: a private PulseAudio with a virtual
+    speaker_volume_pct = 100   # speaker (vspeaker, its monitor vspeaker_monitor) and
+    speaker_muted = false      # microphone (vmic); both keys optional
+
     [expect]
     measurements = { "path.rtt_ms" = [110, 150], "path.up_kbps" = [680, 900] }
     findings = ["network.upload_low", "network.loss_high"]   # must be reported
@@ -44,7 +48,8 @@ from typing import Any
 from .delay import expected_rfc3550_jitter
 from .shaping import DEFAULT_QUEUE_MS, Direction, Impairment
 
-TOP_KEYS = {"title", "description", "probes", "args", "timeout_s", "network", "expect"}
+TOP_KEYS = {"title", "description", "probes", "args", "timeout_s", "network", "virtual_audio",
+            "expect"}
 NETWORK_KEYS = {
     "up_kbit", "down_kbit", "delay_ms", "jitter_ms", "loss_pct", "queue_ms", "block_udp",
     "turn", "reorder",
@@ -52,6 +57,8 @@ NETWORK_KEYS = {
                                                    "queue_ms")),
 }
 EXPECT_KEYS = {"measurements", "findings", "absent", "verdict"}
+VIRTUAL_AUDIO_KEYS = {"speaker_volume_pct", "speaker_muted"}
+MAX_VOLUME_PCT = 150.0
 VERDICTS = ("video", "audio_only", "phone")
 PLACEHOLDERS = ("server_ip", "server_url", "ice_servers_file", "ca_file", "turn_tcp_url",
                 "turn_tls_url", "turn_username", "turn_credential", "scenario_dir")
@@ -81,6 +88,14 @@ class Network:
 
 
 @dataclass(frozen=True)
+class VirtualAudioSpec:
+    """The [virtual_audio] table: the runner starts a private PulseAudio set up like this."""
+
+    speaker_volume_pct: float = 100.0
+    speaker_muted: bool = False
+
+
+@dataclass(frozen=True)
 class Expect:
     measurements: Mapping[str, tuple[float, float] | str] = field(default_factory=dict)
     """Key → inclusive [low, high] range, or the exact text a fact must be."""
@@ -99,6 +114,7 @@ class Scenario:
     timeout_s: float
     network: Network | None
     expect: Expect
+    virtual_audio: VirtualAudioSpec | None = None
 
     @property
     def name(self) -> str:
@@ -193,6 +209,17 @@ def _network(path: Path, data: Mapping[str, Any]) -> Network:
     return Network(imp, turn)
 
 
+def _virtual_audio(path: Path, data: Mapping[str, Any]) -> VirtualAudioSpec:
+    _unknown(path, "[virtual_audio]", data, VIRTUAL_AUDIO_KEYS)
+    volume = _number(path, "virtual_audio.speaker_volume_pct",
+                     data.get("speaker_volume_pct", 100.0))
+    if not 0 <= volume <= MAX_VOLUME_PCT:
+        raise _err(path, f"virtual_audio.speaker_volume_pct must be 0 … {MAX_VOLUME_PCT:g}, "
+                         f"not {volume:g}")
+    muted = _bool(path, "virtual_audio.speaker_muted", data.get("speaker_muted", False))
+    return VirtualAudioSpec(volume, muted)
+
+
 def _expect(path: Path, data: Mapping[str, Any]) -> Expect:
     _unknown(path, "[expect]", data, EXPECT_KEYS)
     ranges: dict[str, tuple[float, float] | str] = {}
@@ -265,7 +292,12 @@ def load_scenario(path: Path | str) -> Scenario:
     if "expect" not in data:
         raise _err(path, "needs an [expect] table: what must sessioncheck report?")
     expect = _expect(path, _table(path, "[expect]", data["expect"]))
-    return Scenario(path, title.strip(), description, probes, args, timeout, network, expect)
+    audio = _virtual_audio(path, _table(path, "[virtual_audio]", data["virtual_audio"])) \
+        if "virtual_audio" in data else None
+    if audio is not None and network is not None:
+        raise _err(path, "a scenario has either [network] or [virtual_audio], not both")
+    return Scenario(path, title.strip(), description, probes, args, timeout, network, expect,
+                    audio)
 
 
 def load_scenarios(paths: list[Path] | list[str]) -> list[Scenario]:

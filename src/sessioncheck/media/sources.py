@@ -45,10 +45,10 @@ if TYPE_CHECKING:
 
 LAVFI_PREFIX = "lavfi:"
 STALL_SECONDS = 2.5
+"""A live source that delivers nothing for this long has stopped (unplugged)."""
 LOOP_MARGIN_S = 0.8
 """Extra recording after the sweep should have ended: sound servers buffer more than the
 stream's reported latency, more so on a busy machine."""
-"""A live source that delivers nothing for this long has stopped (unplugged)."""
 BLOCK_SECONDS = 0.02
 """Microphone blocks: 20 ms."""
 
@@ -522,7 +522,13 @@ def play_and_record(
     lead_s: float = 0.3,
     tail_s: float = 0.7,
 ) -> LoopRecording:
-    """Play ``signal`` on the speaker after ``lead_s`` while the microphone records.
+    """Play ``signal`` on the speaker once the microphone has recorded ``lead_s`` of sound.
+
+    The lead-in is timed by the recording, not by the samples handed to the speaker: through
+    ALSA's PulseAudio plugin, a new output stream may race through its first buffers far
+    faster than real time (reporting underflows), so a lead-in of silent samples can last a
+    few milliseconds and the signal would play before the recording runs. The signal then
+    starts at least ``lead_s`` into the recording, whatever the streams' start-up does.
 
     Raises :class:`DeviceError` for either device. Blocking; run it in a thread.
     """
@@ -540,31 +546,37 @@ def play_and_record(
 
     rate = sample_rate
     lead = int(lead_s * rate)
-    total = lead + signal.size + int(tail_s * rate)
     recorded: list[Array] = []
+    count = [0]
+    """Samples recorded so far (the input callback's clock)."""
     adc_first: list[float] = []
     dac_start: list[float] = []
+    start_at: list[int] = []
+    """Output position at which the signal starts (set once the recording covers the lead)."""
     position = [0]
     done = threading.Event()
+    """The whole signal has been handed to the speaker."""
 
     def in_cb(indata: Array, frames: int, t: Any, status: Any) -> None:
         if not adc_first:
             adc_first.append(float(t.inputBufferAdcTime) or time.monotonic())
         recorded.append(indata[:, 0].copy())
+        count[0] += frames
 
     def out_cb(outdata: Array, frames: int, t: Any, status: Any) -> None:
         pos = position[0]
         outdata.fill(0)
-        s0 = pos - lead
-        if s0 + frames > 0 and s0 < signal.size:
-            a = max(0, s0)
-            b = min(signal.size, s0 + frames)
-            outdata[a - s0 : b - s0, 0] = signal[a:b]
-            if not dac_start and a == 0:
-                dac = float(t.outputBufferDacTime) or time.monotonic()
-                dac_start.append(dac + (a - s0) / rate)
         position[0] = pos + frames
-        if position[0] >= total:
+        if not start_at:
+            if count[0] < lead:
+                return
+            start_at.append(pos)
+            dac_start.append(float(t.outputBufferDacTime) or time.monotonic())
+        s0 = pos - start_at[0]
+        if s0 < signal.size:
+            n = min(frames, signal.size - s0)
+            outdata[:n, 0] = signal[s0 : s0 + n]
+        else:
             done.set()
 
     streams: list[Any] = []
@@ -577,26 +589,21 @@ def play_and_record(
                                   latency="high", callback=out_cb)
             streams.append(out)
             inp.start()
-            # Start playing only once the recording really runs: a busy machine (or an idle
-            # PulseAudio sink) can delay the first input callback past the lead-in, and the
-            # sweep would then be half missed.
-            first_deadline = time.monotonic() + STALL_SECONDS
-            while not recorded and time.monotonic() < first_deadline:
-                time.sleep(0.005)
-            already = sum(b.size for b in recorded)
             out.start()
         except sd.PortAudioError as e:
             kind = _portaudio_kind(e)
             raise DeviceError(kind, str(out_info["name"]), str(e),
                               sound_holders() if kind == "busy" else ()) from None
-        # the output callback runs ahead of the sound (it fills buffers); wait for the
-        # recording to cover the whole signal plus the output latency instead
-        want = already + total + int((float(out.latency) + LOOP_MARGIN_S) * rate)
-        deadline = time.monotonic() + want / rate + STALL_SECONDS
-        while sum(b.size for b in recorded) < want:
+        # Wait for the signal to be handed over, then for the recording to cover it plus
+        # the tail, the output latency and what sound servers buffer beyond it.
+        if not done.wait(lead_s + signal.size / rate + 2 * STALL_SECONDS):
+            who = str(out_info["name"]) if count[0] >= lead else str(in_info["name"])
+            raise DeviceError("unplugged", who, "the sound stopped mid-test")
+        want = count[0] + int((tail_s + float(out.latency) + LOOP_MARGIN_S) * rate)
+        deadline = time.monotonic() + (want - count[0]) / rate + STALL_SECONDS
+        while count[0] < want:
             if time.monotonic() > deadline:
-                who = str(in_info["name"]) if done.is_set() else str(out_info["name"])
-                raise DeviceError("unplugged", who, "the sound stopped mid-test")
+                raise DeviceError("unplugged", str(in_info["name"]), "the sound stopped mid-test")
             time.sleep(0.02)
     finally:
         for s in streams:

@@ -31,10 +31,13 @@ SAMPLE_RATE = 48000
 LEAD_SECONDS = 0.5
 TAIL_SECONDS = 0.7
 ATTEMPTS = 3
-"""Sound servers sometimes start delivering a recording late (PulseAudio through ALSA drops
-the first fraction of a second now and then): when the sweep starts at the very beginning of
-the recording, part of it was missed and its level would read far too low, so play again."""
-TRUNCATED_S = 0.1
+"""The sweep plays once the recording has run for :data:`LEAD_SECONDS` (by the recording's
+own clock), so it cannot be found earlier in a sound recording. If it is, the recording lost
+sound (a dropped block on an overloaded machine), part of the sweep may be missing and its
+level would read far too low: play again."""
+BACKGROUND_S = 0.4
+"""Background level: the start of the recording, before the sweep."""
+BACKGROUND_GUARD_S = 0.01
 
 
 @dataclass
@@ -84,9 +87,13 @@ def run_loop(speaker: str | None, microphone: str | None) -> Loop:
                             microphone=e.device)
             return Loop(e.kind, e.detail, e.holders, device, str(in_info["name"]))
         match = find_chirp(rec.recording, reference)
-        if not (match.found and match.offset_samples < TRUNCATED_S * SAMPLE_RATE):
+        if not (match.found and match.offset_samples < LEAD_SECONDS * SAMPLE_RATE):
             break  # the whole sweep (or nothing) was recorded: a trustworthy answer
-    lead = rec.recording[: int(LEAD_SECONDS * 0.8 * SAMPLE_RATE)]
+    # Never count the sweep itself as background, wherever it was found.
+    end = int(BACKGROUND_S * SAMPLE_RATE)
+    if match.found:
+        end = min(end, match.offset_samples - int(BACKGROUND_GUARD_S * SAMPLE_RATE))
+    lead = rec.recording[: max(0, end)]
     background = block_level(lead).rms_dbfs if lead.size else None
     delay = None
     if match.found and not math.isnan(rec.played_at):
