@@ -165,6 +165,12 @@ class Thresholds:
     loss_good_pct: float = 1.0
     loss_fair_pct: float = 3.0
     loss_poor_pct: float = 8.0
+    measure_drop_pct: float = 0.5
+    """Datagrams the measuring computers' own sockets dropped (they could not read them in
+    time), as a share of a direction's loss packets: above it, that loss is not judged."""
+    measure_lag_ms: float = 25.0
+    """Event-loop timer lateness (p95) of this computer while it measured: above it, the
+    delay, jitter and delay-under-load figures of that phase are not judged."""
     stun_rtt_slow_ms: float = 250.0
     loopback_rtt_slow_ms: float = 20.0
     loopback_throughput_low_kbps: float = 5000.0
@@ -196,6 +202,9 @@ class Settings:
     camera: str | None = None
     microphone: str | None = None
     speaker: str | None = None
+    gentle: bool = False
+    """A call may be running on this connection: capacity tests stop near a call's own
+    needs (``rtc.protocols.GENTLE_MAX_KBPS``) instead of filling the link."""
 
 
 def _from_toml(path: Path, explicit: bool) -> dict[str, Any]:
@@ -230,6 +239,7 @@ def _thresholds(data: Any, where: str) -> Thresholds:
 _TOP_KEYS = {
     "ice_servers", "ca_file", "probes", "server", "token", "thresholds",
     "probe_timeout_s", "redact", "camera", "microphone", "speaker",
+    "gentle",
 }
 
 
@@ -260,6 +270,10 @@ def settings_from_mapping(data: Mapping[str, Any], where: str) -> Settings:
         if not isinstance(data["redact"], bool):
             raise SettingsError(f"{where}: redact must be true or false")
         s = replace(s, redact=data["redact"])
+    if "gentle" in data:
+        if not isinstance(data["gentle"], bool):
+            raise SettingsError(f"{where}: gentle must be true or false")
+        s = replace(s, gentle=data["gentle"])
     if "probe_timeout_s" in data:
         v = data["probe_timeout_s"]
         if isinstance(v, bool) or not isinstance(v, int | float) or v <= 0:
