@@ -190,6 +190,12 @@ class Thresholds:
     loss_good_pct: float = 1.0
     loss_fair_pct: float = 3.0
     loss_poor_pct: float = 8.0
+    measure_drop_pct: float = 0.5
+    """Datagrams the measuring computers' own sockets dropped (they could not read them in
+    time), as a share of a direction's loss packets: above it, that loss is not judged."""
+    measure_lag_ms: float = 25.0
+    """Event-loop timer lateness (p95) of this computer while it measured: above it, the
+    delay, jitter and delay-under-load figures of that phase are not judged."""
     stun_rtt_slow_ms: float = 250.0
     loopback_rtt_slow_ms: float = 20.0
     loopback_throughput_low_kbps: float = 5000.0
@@ -221,6 +227,9 @@ class Settings:
     camera: str | None = None
     microphone: str | None = None
     speaker: str | None = None
+    gentle: bool = False
+    """A call may be running on this connection: capacity tests stop near a call's own
+    needs (``rtc.protocols.GENTLE_MAX_KBPS``) instead of filling the link."""
 
     def __post_init__(self) -> None:
         remember_secret(self.token)  # so no crash log can hold it
@@ -270,6 +279,7 @@ def _finite(v: Any) -> bool:
 _TOP_KEYS = {
     "ice_servers", "ca_file", "probes", "server", "token", "thresholds",
     "probe_timeout_s", "redact", "camera", "microphone", "speaker",
+    "gentle",
 }
 
 
@@ -300,6 +310,10 @@ def settings_from_mapping(data: Mapping[str, Any], where: str) -> Settings:
         if not isinstance(data["redact"], bool):
             raise SettingsError(f"{where}: redact must be true or false")
         s = replace(s, redact=data["redact"])
+    if "gentle" in data:
+        if not isinstance(data["gentle"], bool):
+            raise SettingsError(f"{where}: gentle must be true or false")
+        s = replace(s, gentle=data["gentle"])
     if "probe_timeout_s" in data:
         v = data["probe_timeout_s"]
         if not _finite(v) or v <= 0:

@@ -165,6 +165,32 @@ def test_compare_reports_hits_and_misses(tmp_path: Path) -> None:
     assert not o.passed and o.probe_duration_s == {"path": 7.5}
 
 
+@pytest.mark.parametrize(
+    ("loss", "packets", "ok"),
+    [
+        (8.5, 4300, True),  # inside ±1 point
+        (9.3, 4300, True),  # outside ±1, but 8 % ± 1.36 (99.9 %) for 4300 packets: noise
+        (9.5, 4300, False),  # beyond the noise of 4300 packets: a real error
+        (9.3, 900, False),  # too few packets to say: still a miss
+        (6.5, 20000, False),  # 20000 packets: 8 % ± 0.63, so 6.5 is wrong
+    ],
+)
+def test_loss_outside_one_point_passes_only_as_binomial_noise(
+    tmp_path: Path, loss: float, packets: int, ok: bool
+) -> None:
+    s = load_scenario(_write(tmp_path, (
+        'title = "x"\n[network]\nloss_pct = 8\n[expect]\n'
+        'measurements = { "path.loss_up_pct" = [7, 9] }\n')))
+    report = {"results": [{"probe": "path", "status": "warn", "duration_s": 9.0, "findings": [],
+                           "measurements": [{"key": "path.loss_up_pct", "value": loss, "unit": "%"},
+                                            {"key": "path.loss_up_packets", "value": packets, "unit": "count"}]}]}
+    o = ScenarioOutcome(s)
+    compare(s, report, o)
+    (check,) = o.checks
+    assert check.ok is ok, check
+    assert ("binomial noise" in check.measured) is (ok and not 7 <= loss <= 9)
+
+
 @pytest.mark.usefixtures("lab_ok", "nfqueue_ok")
 def test_runner_end_to_end(tmp_path: Path) -> None:
     """The real runner, the real serve and check: a hit, a deliberate miss, exit code 1."""

@@ -166,3 +166,79 @@ def test_local_summary_is_labelled() -> None:
     s = found["network.summary"]
     assert s.evidence["path.server_kind"] == "local"
     assert "inside this computer" in s.for_audience(Audience.CLIENT).text
+
+
+# --- loss with its interval; a starved measuring side (issue 11) -----------------------------
+
+
+def test_phone_only_when_the_interval_is_surely_above_poor() -> None:
+    """8.4 % of 1000 packets (95 % interval 6.8-10.3 %) could be 8 % or less: video off,
+    but nobody is sent to the phone on that noise; 12 % of 5000 (11.1-12.9) is sure."""
+    unsure = run({"path.loss_up_pct": 8.4, "path.loss_up_packets": 1000,
+                  "path.loss_up_ci_low_pct": 6.8, "path.loss_up_ci_high_pct": 10.3})
+    assert (unsure["network.loss_high"].severity, unsure["network.loss_high"].impact) == \
+        (Severity.WARN, Impact.VIDEO)
+    sure = run({"path.loss_up_pct": 12.0, "path.loss_up_packets": 5000,
+                "path.loss_up_ci_low_pct": 11.1, "path.loss_up_ci_high_pct": 12.9})
+    assert (sure["network.loss_high"].severity, sure["network.loss_high"].impact) == \
+        (Severity.FAIL, Impact.CALL)
+
+
+STARVED: dict[str, Value] = {
+    # what an overloaded computer measured: its sockets dropped most of the "lost" packets
+    "path.loss_up_pct": 9.3, "path.loss_up_packets": 4000, "path.loss_up_ci_low_pct": 8.4,
+    "path.loss_up_ci_high_pct": 10.2, "path.loss_up_socket_drops": 360,
+    "path.loss_down_pct": 0.2, "path.loss_down_packets": 2000, "path.loss_down_socket_drops": 0,
+    "path.server_cpu_wait_pct": 71.0,
+}
+
+
+def test_a_server_that_dropped_the_packets_is_not_the_users_link() -> None:
+    found = run(STARVED)
+    assert "network.loss_high" not in found
+    busy = found["network.measure_busy"]
+    assert busy.severity is Severity.WARN and busy.impact is Impact.NONE
+    assert busy.for_audience(Audience.CLIENT).title == \
+        "The clinic's check server was too busy to measure your connection"
+    assert "360 of 4000 upload loss packets" in busy.for_audience(Audience.SUPPORT).text
+    assert "lost data" in busy.for_audience(Audience.THERAPIST).text
+
+
+def test_late_timers_leave_delay_jitter_and_bufferbloat_unjudged() -> None:
+    found = run({"path.rtt_ms": 300.0, "path.jitter_up_ms": 40.0, "path.cpu.idle.lag_p95_ms": 60.0,
+                 "path.cpu.idle.wait_pct": 80.0, "path.loaded_rtt_delta_ms": 250.0,
+                 "path.cpu.down.lag_p95_ms": 90.0})
+    assert not {"network.rtt_high", "network.jitter_high", "network.bufferbloat"} & set(found)
+    busy = found["network.measure_busy"]
+    assert busy.for_audience(Audience.CLIENT).title == "This computer was too busy to measure your connection"
+    assert "delay and unevenness, delay when busy" in busy.for_audience(Audience.CLIENT).text
+
+
+def test_a_few_drops_on_a_quiet_computer_change_nothing() -> None:
+    found = run({"path.loss_up_pct": 3.5, "path.loss_up_packets": 4000, "path.loss_up_socket_drops": 3,
+                 "path.cpu.idle.lag_p95_ms": 4.0})
+    assert "network.measure_busy" not in found and "network.loss_high" in found
+
+
+# --- gentle mode: capacity only up to the cap ---------------------------------------------------
+
+
+def test_gentle_cap_reached_says_at_least() -> None:
+    found = run({"path.capacity_cap_kbps": 3000.0, "path.up_kbps": 2990.0, "path.up_kbps_capped": True,
+                 "path.up_kbps_capped_why": "the gentle test's cap", "path.down_kbps": 2995.0,
+                 "path.down_kbps_capped": True, "path.down_kbps_capped_why": "the gentle test's cap"})
+    f = found["network.capacity_at_least"]
+    assert f.for_audience(Audience.CLIENT).title == "Your connection carries at least 3.0 megabits per second"
+    summary = found["network.summary"].for_audience(Audience.SUPPORT).text
+    assert "up at least 3000 kbit/s (gentle cap), down at least 3000 kbit/s (gentle cap)" in summary
+    assert "2990" not in summary and "network.upload_low" not in found
+
+
+def test_gentle_on_a_slow_link_reports_the_real_figure() -> None:
+    found = run({"path.capacity_cap_kbps": 3000.0, "path.up_kbps": 790.0, "path.up_kbps_capped": False,
+                 "path.down_kbps": 2990.0, "path.down_kbps_capped": True,
+                 "path.down_kbps_capped_why": "the gentle test's cap"})
+    assert found["network.capacity_at_least"].for_audience(Audience.SUPPORT).title == \
+        "Gentle mode: download measured only up to the cap"
+    assert found["network.upload_low"].evidence["path.up_kbps"] == 790.0
+    assert "up 790 kbit/s, down at least 3000 kbit/s" in found["network.summary"].for_audience(Audience.SUPPORT).text

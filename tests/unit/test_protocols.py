@@ -182,8 +182,40 @@ def test_loss_stream_stays_well_below_capacity() -> None:
     assert loss_stream_pps(0.0) == 0.0
     slow = loss_stream_pps(800.0)
     assert slow * P.LOSS_PACKET_BITS / 1000.0 == pytest.approx(P.LOSS_STREAM_SHARE * 800.0)
-    assert slow * P.LOSS_PACKET_BITS / 1000.0 < 0.5 * 800.0
+    assert slow * P.LOSS_PACKET_BITS / 1000.0 <= 0.5 * 800.0
     assert loss_stream_pps(50_000.0) == P.LOSS_STREAM_MAX_PPS
+
+
+def test_loss_packets_are_the_bare_header_so_a_slow_link_carries_many() -> None:
+    assert P.LOSS_SIZE == len(pack(P.KIND_PACED, 5, 1, 0.0, P.LOSS_SIZE))
+    assert P.LOSS_PACKET_BITS == 86 * 8
+    assert loss_stream_pps(800.0) == pytest.approx(581.4, abs=0.1)
+
+
+@pytest.mark.parametrize(
+    ("loss_pct", "needed"),
+    [(0.0, 0), (3.0, 1932), (8.0, 4886), (0.5, 331)],
+)
+def test_packets_needed_for_one_point_at_99_percent(loss_pct: float, needed: int) -> None:
+    # normal approximation n = z² p (1 - p) / d²; the exact binomial needs 1975 at 3 % and
+    # 4945 at 8 % (computed with scipy.stats.binom for the issue)
+    assert P.loss_packets_needed(loss_pct) == pytest.approx(needed, abs=2)
+
+
+def test_short_by_counts_what_is_missing_at_the_loss_seen() -> None:
+    assert LossCount(0, 0).short_by == 0
+    assert LossCount(1000, 1000).short_by == 0  # no loss: nothing more needed
+    assert LossCount(720, 698).short_by == P.loss_packets_needed(100 * 22 / 720) - 720
+    assert LossCount(5000, 4600).short_by == 0
+
+
+def test_wilson_interval() -> None:
+    assert P.wilson_interval(0, 0) is None
+    low, high = LossCount(1000, 970).interval() or (0.0, 0.0)
+    assert (round(low, 2), round(high, 2)) == (2.11, 4.25)  # textbook Wilson 95 % for 30/1000
+    low, high = LossCount(500, 500).interval() or (0.0, 0.0)
+    assert low == 0.0 and 0.7 < high < 0.8  # 0 of 500: honest upper bound, not 0 ± 0
+    assert LossCount(10, 0).interval() == (pytest.approx(72.25, abs=0.01), 100.0)
 
 
 # --- timing that scales with the round trip ---------------------------------------------------
@@ -217,3 +249,32 @@ def test_drain_wait_bounds() -> None:
     assert drain_wait_s([]) == pytest.approx(0.2)
     assert drain_wait_s([300.0, 400.0]) == pytest.approx(0.6)
     assert drain_wait_s([5000.0]) == pytest.approx(1.5)
+
+
+# --- gentle mode ------------------------------------------------------------------------------
+
+
+def test_gentle_settings_cap_the_peer_tests_capacity_phases() -> None:
+    from sessioncheck.peer.session import THERAPIST, PeerTest
+    from sessioncheck.settings import Settings, settings_from_mapping
+
+    assert settings_from_mapping({"gentle": True}, "x.toml").gentle is True
+    with pytest.raises(ValueError, match="gentle must be true or false"):
+        settings_from_mapping({"gentle": "yes"}, "x.toml")
+    gentle = PeerTest(THERAPIST, Settings(gentle=True), "ws://127.0.0.1:1/ws")
+    assert gentle.plan.measure is not None and gentle.plan.measure.max_kbps == P.GENTLE_MAX_KBPS
+    normal = PeerTest(THERAPIST, Settings(), "ws://127.0.0.1:1/ws")
+    assert normal.plan.measure is None  # the protocol's defaults: up to BLAST_MAX_KBPS
+
+
+def test_check_gentle_flag_sets_the_setting(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    from sessioncheck.commands import check
+
+    monkeypatch.setenv("SESSIONCHECK_CONFIG", str(tmp_path / "none.toml"))
+    (tmp_path / "none.toml").write_text("")
+    parser = argparse.ArgumentParser()
+    check.register(parser.add_subparsers())
+    assert check.build_settings(parser.parse_args(["check", "--gentle"])).gentle is True
+    assert check.build_settings(parser.parse_args(["check"])).gentle is False

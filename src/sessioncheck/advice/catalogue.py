@@ -737,6 +737,39 @@ ENTRIES.update({
           "Expected on restrictive networks; keep turns:…:443 configured."),
         fields=("transport",),
     ),
+    # CPU-starved measuring side (issue 11 item 19) and gentle capacity tests (item 7)
+    "network.measure_busy": Entry(
+        WARN, NONE,
+        w("{where_title} was too busy to measure your connection",
+          "{where_title} could not keep up with the test because other work kept it busy, so "
+          "some results about your connection ({not_judged}) could not be measured properly. "
+          "This does not mean your internet is bad.",
+          "Close other programs, especially video, games and downloads, and run the check again.",
+          "If it happens again, restart the computer before the session."),
+        w("{where_title} was too busy to measure the client's connection",
+          "The {not_judged} figures are left out: {where} could not keep up with the test, "
+          "so they would blame the client's connection for a busy computer.",
+          "Ask the client to close other programs and run the check again."),
+        w("Measuring side CPU-starved: {not_judged} not judged",
+          "{detail}.",
+          "Rerun with fewer concurrent tests / programs; compare path.cpu.* and "
+          "path.server_socket_drops."),
+        fields=("where", "where_title", "not_judged", "detail"),
+    ),
+    "network.capacity_at_least": Entry(
+        INFO, NONE,
+        w("Your connection carries at least {cap_mbps:.1f} megabits per second",
+          "The speed test stopped at {cap_mbps:.1f} megabits per second on purpose, so that it "
+          "would not disturb a call in progress. That is enough for a video call; your "
+          "{direction} may be faster.",),
+        w("The client's {direction}: at least {cap_mbps:.1f} Mbit/s (gentle test)",
+          "The speed test stopped at the gentle cap so as not to disturb the call; "
+          "{direction} speed is at least {cap_mbps:.1f} Mbit/s, not its full capacity.",),
+        w("Gentle mode: {direction} measured only up to the cap",
+          "Capacity tests capped at {cap_kbps:.0f} kbit/s; {direction} reached it "
+          "(up {up}, down {down}): lower bounds, not the link's capacity.",),
+        fields=("direction", "cap_kbps", "cap_mbps", "up", "down"),
+    ),
     "network.summary": Entry(
         INFO, NONE,
         w("Connection to the clinic: {quality}",
@@ -747,10 +780,10 @@ ENTRIES.update({
           "jitter {jitter_ms:.1f} ms, loss {loss_pct:.1f} %.{local_note}",),
         w("Path summary",
           "MOS {mos:.2f} (E-model, R {r:.1f}); RTT {rtt_ms:.1f} ms, worst jitter {jitter_ms:.1f} ms, "
-          "worst loss {loss_pct:.2f} %; up {up_kbps:.0f} kbit/s, down {down_kbps:.0f} kbit/s; "
+          "worst loss {loss_pct:.2f} %; up {up}, down {down}; "
           "recommended {resolution}; server {server_kind}.{local_note}",),
         fields=("quality", "mos", "r", "resolution", "rtt_ms", "jitter_ms", "loss_pct",
-                "up_kbps", "down_kbps", "server_kind", "local_note"),
+                "up", "down", "server_kind", "local_note"),
     ),
 })
 
@@ -765,6 +798,18 @@ PHRASES.update({
     "network.quality.poor": "poor",
     "network.local_note": " (Measured inside this computer only, not to the clinic.)",
     "network.timed_out": "the test did not finish within its time limit",
+    "network.kbps": "{kbps:.0f} kbit/s",
+    "network.kbps_at_least": "at least {kbps:.0f} kbit/s (gentle cap)",
+    "network.busy.here": "this computer",
+    "network.busy.here_title": "This computer",
+    "network.busy.server": "the clinic's check server",
+    "network.busy.server_title": "The clinic's check server",
+    "network.busy.both": "this computer and the clinic's check server",
+    "network.busy.both_title": "This computer and the clinic's check server",
+    "network.busy.loss": "lost data",
+    "network.busy.delay": "delay and unevenness",
+    "network.busy.bufferbloat": "delay when busy",
+    "network.busy.download": "download speed",
 })
 
 

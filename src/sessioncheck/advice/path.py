@@ -11,6 +11,15 @@ finding; the wording stays the catalogue's):
   below ``AUDIO_MIN_KBPS``: fail, call off.
 * Latency under load above ``BUFFERBLOAT_MS``: warn, unless the probe recorded why it
   cannot be judged (``path.loaded_rtt_not_judged``, e.g. through a TCP/TLS relay).
+* Loss is judged by its point estimate, but "call by phone" (above poor) also needs the
+  95 % interval's lower end above poor: a few packets' noise never sends anyone to the phone.
+* A measuring side starved of CPU fakes what the link would be blamed for: its sockets
+  drop packets (loss), its timers fire late (delay, jitter, delay under load). Loss of a
+  direction whose receiving sockets dropped ``measure_drop_pct`` of its packets, and delay,
+  jitter or delay under load measured while this computer's event loop ran more than
+  ``measure_lag_ms`` late, are not judged: ``network.measure_busy`` says why instead.
+* Gentle mode (``path.capacity_cap_kbps``): a direction that reached the cap is reported
+  as "at least" the cap (``network.capacity_at_least``), never as its capacity.
 """
 
 from __future__ import annotations
@@ -29,6 +38,10 @@ BUFFERBLOAT_MS = 100.0
 AUDIO_MIN_KBPS = 100.0
 """Below this, even an audio call (≈ 40–80 kbit/s with overhead) will break up."""
 VIDEO_MIN_TIER = "360p"
+RECEIVER_DROPS = 20
+"""More datagrams than this dropped by this computer's own sockets during the download test
+(``rtc.protocols.RECEIVER_DROPS``): it read too slowly, so the queue its pongs waited in was
+its own buffer, not the network's."""
 """The smallest picture still worth sending; below it, audio only."""
 
 _OUTCOME_CODES = {
@@ -77,7 +90,12 @@ def judge(m: Measures, t: Thresholds, timed_out: bool) -> list[Finding]:
         out.append(finding("network.server_stopped", {"path.outcome": outcome or "timed_out"}, detail=why))
 
     out.extend(_candidate(m))
+    busy = _starved(m, t)
+    if busy is not None:
+        out.append(busy.finding)
     rtt = m.num("path.rtt_ms")
+    if busy is not None and busy.delay:
+        rtt = None  # late timers: the delay figures are this computer's, not the link's
     if rtt is not None and rtt > t.rtt_fair_ms:
         f = finding(
             "network.rtt_high",
@@ -88,6 +106,8 @@ def judge(m: Measures, t: Thresholds, timed_out: bool) -> list[Finding]:
         out.append(_escalate(f, Severity.FAIL, Impact.VIDEO) if rtt > t.rtt_poor_ms else f)
 
     j_up, j_down = m.num("path.jitter_up_ms"), m.num("path.jitter_down_ms")
+    if busy is not None and busy.delay:
+        j_up = j_down = None
     if any(v is not None and v > t.jitter_good_ms for v in (j_up, j_down)):
         direction, worst = _direction(j_up, j_down, t.jitter_good_ms)
         f = finding(
@@ -99,6 +119,9 @@ def judge(m: Measures, t: Thresholds, timed_out: bool) -> list[Finding]:
         out.append(_escalate(f, Severity.FAIL, Impact.VIDEO) if worst > t.jitter_fair_ms else f)
 
     l_up, l_down = m.num("path.loss_up_pct"), m.num("path.loss_down_pct")
+    if busy is not None:
+        l_up = None if "up" in busy.loss else l_up
+        l_down = None if "down" in busy.loss else l_down
     if any(v is not None and v > t.loss_good_pct for v in (l_up, l_down)):
         direction, worst = _direction(l_up, l_down, t.loss_good_pct)
         f = finding(
@@ -108,12 +131,13 @@ def judge(m: Measures, t: Thresholds, timed_out: bool) -> list[Finding]:
             packets=int(m.num("path.paced_packets") or 0),
             good=t.loss_good_pct, fair=t.loss_fair_pct, poor=t.loss_poor_pct,
         )
-        if worst > t.loss_poor_pct:
+        if worst > t.loss_poor_pct and _surely_above(m, l_up, l_down, t.loss_poor_pct):
             f = _escalate(f, Severity.FAIL, Impact.CALL)
         elif worst > t.loss_fair_pct:
             f = _escalate(f, Severity.WARN, Impact.VIDEO)
         out.append(f)
 
+    out.extend(_at_least(m))
     for key, code in (("path.up_kbps", "network.upload_low"), ("path.down_kbps", "network.download_low")):
         kbps = m.num(key)
         if kbps is None or kbps >= needed_kbps("720p"):
@@ -132,12 +156,128 @@ def judge(m: Measures, t: Thresholds, timed_out: bool) -> list[Finding]:
             f = _escalate(f, Severity.FAIL, Impact.VIDEO)
         out.append(f)
 
-    out.extend(_bufferbloat(m, rtt))
+    if busy is None or not busy.bufferbloat:
+        out.extend(_bufferbloat(m, rtt))
     summary = _summary(m, rtt, j_up, j_down, l_up, l_down, t)
     if summary is not None:
         out.append(summary)
     out.extend(media_loop.judge_media_leg(m))  # the media leg encoded 720p on this computer
     return out
+
+
+def _surely_above(m: Measures, up: float | None, down: float | None, limit: float) -> bool:
+    """A direction above ``limit`` whose 95 % interval's lower end is above it too (a
+    figure without an interval, from an older probe, counts as sure)."""
+    for direction, value in (("up", up), ("down", down)):
+        if value is None or value <= limit:
+            continue
+        low = m.num(f"path.loss_{direction}_ci_low_pct")
+        if low is None or low > limit:
+            return True
+    return False
+
+
+class _Busy:
+    """Which figures a CPU-starved measuring side made unreliable, and the finding."""
+
+    def __init__(self, finding: Finding, loss: set[str], delay: bool, bufferbloat: bool) -> None:
+        self.finding = finding
+        self.loss = loss
+        self.delay = delay
+        self.bufferbloat = bufferbloat
+
+
+def _starved(m: Measures, t: Thresholds) -> _Busy | None:
+    """Did this computer (or the server) drop packets itself, or measure with late timers?"""
+    loss: set[str] = set()
+    facts: list[str] = []
+    here = server = False
+    down_drops = int(m.num("path.loss_down_socket_drops") or 0)
+    down_packets = m.num("path.loss_down_packets") or 0.0
+    if down_packets > 0 and 100.0 * down_drops / down_packets >= t.measure_drop_pct:
+        loss.add("down")
+        here = True
+        facts.append(f"this computer's sockets dropped {down_drops} of {down_packets:.0f} download "
+                     f"loss packets (counted as received: loss {_fmt(m.num('path.loss_down_pct'), '%')})")
+    up_drops = m.num("path.loss_up_socket_drops") or 0.0
+    up_packets = m.num("path.loss_up_packets") or 0.0
+    if up_packets > 0 and 100.0 * up_drops / up_packets >= t.measure_drop_pct:
+        loss.add("up")
+        server = True
+        facts.append(f"the server's sockets dropped {up_drops:.0f} of {up_packets:.0f} upload loss "
+                     f"packets (counted as received: loss {_fmt(m.num('path.loss_up_pct'), '%')}; "
+                     f"server run-queue wait {_fmt(m.num('path.server_cpu_wait_pct'), '%')})")
+    idle_lag = m.num("path.cpu.idle.lag_p95_ms")
+    delay = idle_lag is not None and idle_lag > t.measure_lag_ms
+    if delay:
+        here = True
+        facts.append(f"event-loop lag p95 {idle_lag:.1f} ms while measuring delay and jitter "
+                     f"(run-queue wait {_fmt(m.num('path.cpu.idle.wait_pct'), '%')})")
+    loaded_lags = [(d, m.num(f"path.cpu.{d}.lag_p95_ms")) for d in ("up", "down")]
+    late = [(d, v) for d, v in loaded_lags if v is not None and v > t.measure_lag_ms]
+    receiver_drops = m.num("path.down_socket_drops") or 0.0
+    flooded = receiver_drops > RECEIVER_DROPS
+    bufferbloat = (bool(late) or flooded) and (m.num("path.loaded_rtt_delta_ms") or 0.0) > BUFFERBLOAT_MS
+    if bufferbloat:
+        here = True
+        facts.extend(f"event-loop lag p95 {v:.1f} ms during the {d}load test" for d, v in late)
+    if flooded:
+        here = True
+        facts.append(f"this computer's sockets dropped {receiver_drops:.0f} datagrams during the "
+                     "download test (its speed is a lower bound)")
+    if not facts:
+        return None
+    side = "both" if here and server else "here" if here else "server"
+    not_judged = [catalogue.phrase(k) for k, on in (
+        ("network.busy.loss", bool(loss)), ("network.busy.delay", delay),
+        ("network.busy.bufferbloat", bufferbloat), ("network.busy.download", flooded)) if on]
+    evidence: dict[str, Value] = {
+        "path.cpu.idle.lag_p95_ms": idle_lag, "path.loss_up_socket_drops": up_drops,
+        "path.loss_down_socket_drops": down_drops, "path.loss_up_pct": m.value("path.loss_up_pct"),
+        "path.loss_down_pct": m.value("path.loss_down_pct"),
+    }
+    f = finding("network.measure_busy", evidence,
+                where=catalogue.phrase(f"network.busy.{side}"),
+                where_title=catalogue.phrase(f"network.busy.{side}_title"),
+                not_judged=", ".join(not_judged), detail="; ".join(facts))
+    return _Busy(f, loss, delay, bufferbloat)
+
+
+def _at_least(m: Measures) -> list[Finding]:
+    """Gentle mode: directions that reached the cap are lower bounds."""
+    cap = m.num("path.capacity_cap_kbps")
+    if cap is None:
+        return []
+    hit = [d for d in ("up", "down") if _hit_cap(m, d)]
+    if not hit:
+        return []
+    name = catalogue.phrase("network.both") if len(hit) == 2 else \
+        catalogue.phrase("network.upload" if hit == ["up"] else "network.download")
+    return [finding("network.capacity_at_least",
+                    {"path.capacity_cap_kbps": cap, "path.up_kbps": m.value("path.up_kbps"),
+                     "path.down_kbps": m.value("path.down_kbps")},
+                    direction=name, cap_kbps=cap, cap_mbps=cap / 1000.0,
+                    up=_rate_text(m, "up"), down=_rate_text(m, "down"))]
+
+
+CAP_REACHED = 0.9
+"""A capped direction measured at this share of the gentle cap or more reached it."""
+
+
+def _hit_cap(m: Measures, direction: str) -> bool:
+    """The gentle cap (not the link) ended this direction's capacity test."""
+    cap, kbps = m.num("path.capacity_cap_kbps"), m.num(f"path.{direction}_kbps")
+    return cap is not None and kbps is not None and kbps >= CAP_REACHED * cap and \
+        m.value(f"path.{direction}_kbps_capped") is True
+
+
+def _rate_text(m: Measures, direction: str) -> str:
+    kbps = m.num(f"path.{direction}_kbps")
+    if kbps is None:
+        return _fmt(None, "")
+    if _hit_cap(m, direction):
+        return catalogue.phrase("network.kbps_at_least", kbps=m.num("path.capacity_cap_kbps") or kbps)
+    return catalogue.phrase("network.kbps", kbps=kbps)
 
 
 def _candidate(m: Measures) -> list[Finding]:
@@ -206,7 +346,7 @@ def _summary(
         "network.summary",
         {"path.mos": round(mos, 2), "path.recommended_resolution": resolution, "path.server_kind": kind},
         quality=catalogue.phrase(f"network.quality.{quality}"), mos=mos, r=r, resolution=resolution,
-        rtt_ms=rtt, jitter_ms=jitter, loss_pct=loss, up_kbps=up or 0.0, down_kbps=down or 0.0,
+        rtt_ms=rtt, jitter_ms=jitter, loss_pct=loss, up=_rate_text(m, "up"), down=_rate_text(m, "down"),
         server_kind=kind,
         local_note=catalogue.phrase("network.local_note") if kind == "local" else "",
     )

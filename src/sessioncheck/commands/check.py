@@ -42,6 +42,8 @@ def register(sub: Any) -> None:
     p.add_argument("--speaker", metavar="DEVICE", help="speaker name or index")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="override every test's time limit")
     p.add_argument("--no-redact", action="store_true", help="keep IP addresses and ICE candidates in the report")
+    p.add_argument("--gentle", action="store_true",
+                   help="a call is running on this connection: test speed only up to what a call needs")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run)
 
@@ -84,6 +86,8 @@ def build_settings(args: argparse.Namespace) -> Any:
         updates["probe_timeout_s"] = args.timeout
     if args.no_redact:
         updates["redact"] = False
+    if getattr(args, "gentle", False):
+        updates["gentle"] = True
     return replace(settings, **updates)
 
 

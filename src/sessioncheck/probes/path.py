@@ -51,6 +51,7 @@ from ..settings import IceServer, parse_ice_url
 from .base import Probe, ProbeContext, ProbeSkipped
 
 if TYPE_CHECKING:
+    from ..rtc.cpuwatch import PhaseCpu
     from ..rtc.protocols import LossCount, Measurer, Plan, ThroughputResult
 
 CONNECT_TIMEOUT_S = 8.0
@@ -69,6 +70,8 @@ _TRANSPORT_ORDER = {"udp": 0, "tcp": 1, "tls": 2}
 STREAM_LOSS_UP = 5
 STREAM_LOSS_DOWN = 6
 """Stream ids of the loss-counting streams (1-4: paced and capacity streams)."""
+LOSS_PHASES_DOWN = ("idle", "extra", "media")
+"""Phases (``Measurer.cpu``) in which this computer receives download loss packets."""
 LOSS_STREAM_MAX_S = 4.0
 """The upload loss stream never outlasts this (it stops when the download test ends)."""
 LOADED_RTT_TCP_RELAY = (
@@ -176,7 +179,7 @@ class PathProbe(Probe):
         pc = make_peer(servers)
         watcher: asyncio.Task[str] | None = None
         try:
-            measurer = Measurer(pc, self.plan, negotiated_id=negotiated, on_sample=ctx.sample)
+            measurer = Measurer(pc, self._plan(ctx), negotiated_id=negotiated, on_sample=ctx.sample)
             audio, video, gate = make_media_sources()
             sending = SendMeter()  # what encoding 720p costs this computer (media_loop's question)
             pc.addTrack(audio)
@@ -230,9 +233,29 @@ class PathProbe(Probe):
             await sig.close()
             await close_all(pc)
 
+    def _plan(self, ctx: ProbeContext) -> Plan | None:
+        """``settings.gentle`` (a call may be running): capacity tests stop at the gentle cap."""
+        if not ctx.settings.gentle:
+            return self.plan
+        from dataclasses import replace
+
+        from ..rtc.protocols import GENTLE_MAX_KBPS, Plan
+
+        plan = replace(self.plan or Plan(), max_kbps=GENTLE_MAX_KBPS)
+        ctx.record("path.capacity_cap_kbps", plan.max_kbps, "kbps")
+        return plan
+
     async def _phases(self, ctx: ProbeContext, m: Measurer, gate: asyncio.Event, relay_tcp: bool) -> None:
         """``relay_tcp``: relayed over TCP/TLS, where delay under load is not judged."""
-        from ..rtc.protocols import VIDEO_BITRATE, drain_wait_s, loss_stream_pps, percentile, run_media
+        from ..rtc.protocols import (
+            LOSS_EXTEND_MAX_S,
+            STREAM_PACED_UP,
+            VIDEO_BITRATE,
+            drain_wait_s,
+            loss_stream_pps,
+            percentile,
+            run_media,
+        )
 
         idle = await m.idle()
         ctx.record("path.pings", len(idle.rtts_ms), "count")
@@ -279,6 +302,8 @@ class PathProbe(Probe):
             ctx.record(f"path.{direction}_kbps_capped", result.capped)
             if result.capped:
                 ctx.record(f"path.{direction}_kbps_capped_why", result.capped_why)
+            if result.socket_drops is not None:
+                ctx.record(f"path.{direction}_socket_drops", result.socket_drops, "count")
             rates[direction] = result.kbps
             record_loaded(direction, result.loaded_rtts_ms)
             ctx.progress(0.55 if direction == "up" else 0.8, f"{direction}load speed measured")
@@ -286,17 +311,43 @@ class PathProbe(Probe):
         record_capacity("up", await m.upload())
         # the upload is idle while the download is measured: count its loss meanwhile
         stop = asyncio.Event()
+        up_pps = loss_stream_pps(rates.get("up"))
         up_stream = asyncio.ensure_future(
-            m.send_stream(STREAM_LOSS_UP, loss_stream_pps(rates.get("up")), stop, LOSS_STREAM_MAX_S))
+            m.send_stream(STREAM_LOSS_UP, up_pps, stop, LOSS_STREAM_MAX_S + LOSS_EXTEND_MAX_S))
         try:
             # the media leg sends up only: it need not wait for the download's queue to
             # drain (pongs still in it are read after the media leg)
             down = await m.download(drain=False)
+            t_down = time.monotonic()
+            record_capacity("down", down)
+            down_drain = drain_wait_s(down.loaded_rtts_ms)
+            down_pps = loss_stream_pps(rates.get("down"))
+            # too few packets for ±1 point at the loss seen so far (a slow link's streams
+            # are thin)? Both loss streams go on a little before the media leg.
+            extend = 0.0
+            if up_pps > 0:
+                short_up = (loss_up + await m.stream_progress(STREAM_LOSS_UP)).short_by
+                extend = short_up / up_pps
+            if down_pps > 0:
+                planned = down_pps * max(0.0, m.plan.media_s - down_drain)
+                extend = max(extend, (loss_down.short_by - planned) / down_pps)
+            extend = min(LOSS_EXTEND_MAX_S, max(0.0, extend - (time.monotonic() - t_down)))
+            ctx.record("path.loss_extra_s", round(extend, 2), "s")
+            t_media = time.monotonic() + extend
+
+            async def down_loss_stream() -> None:
+                # not into the download test's queue while it drains: the first 60 ms of the
+                # stream were dropped there (4.4 % "loss" on clean fibre)
+                await asyncio.sleep(max(0.0, t_down + down_drain - time.monotonic()))
+                m.request_stream(STREAM_LOSS_DOWN, down_pps, t_media + m.plan.media_s - time.monotonic())
+
+            down_stream = asyncio.ensure_future(down_loss_stream())
+            if extend > 0:
+                m.cpu.phase("extra")
+                await m.guard(asyncio.sleep(extend))
         finally:
             stop.set()
             up_sent = await up_stream
-        record_capacity("down", down)
-        down_drain = drain_wait_s(down.loaded_rtts_ms)
 
         # after the other measurements (no competing traffic for them), at a rate that fits;
         # the download is idle meanwhile (media only goes up): count its loss
@@ -304,14 +355,6 @@ class PathProbe(Probe):
         bitrate = int(min(VIDEO_BITRATE, max(MEDIA_MIN_BPS, MEDIA_SHARE * up * 1000.0)))
         ctx.record("path.media.video_target_kbps", round(bitrate / 1000.0, 1), "kbps")
 
-        async def down_loss_stream() -> None:
-            # not into the download test's queue while it drains: the first 60 ms of the
-            # stream were dropped there (4.4 % "loss" on clean fibre)
-            await asyncio.sleep(down_drain)
-            m.request_stream(STREAM_LOSS_DOWN, loss_stream_pps(rates.get("down")),
-                             m.plan.media_s - down_drain)
-
-        down_stream = asyncio.ensure_future(down_loss_stream())
         # the upload loss stream ended with the download test: ask for its count meanwhile
         up_report = asyncio.ensure_future(m.stream_sent_report(STREAM_LOSS_UP, up_sent))
         try:
@@ -326,13 +369,43 @@ class PathProbe(Probe):
         if jitter_down is not None:
             ctx.record("path.jitter_down_ms", round(jitter_down, 2), "ms")
         loss_down = paced_down + m.stream_received(STREAM_LOSS_DOWN)
-        self._record_loss(ctx, loss_up, loss_down)
+        # packets that crossed the link but that a busy receiver's socket dropped are not
+        # the link's loss: count them as received, and say how many there were
+        phases = m.cpu.stop()
+        here = sum(p.drops or 0 for p in phases if p.name in LOSS_PHASES_DOWN)
+        server = sum(int(m.responder_cpu.get(s, {}).get("drops", 0)) for s in (STREAM_PACED_UP, STREAM_LOSS_UP))
+        ctx.record("path.loss_down_socket_drops", here, "count")
+        ctx.record("path.loss_up_socket_drops", server, "count")
+        self._record_loss(ctx, loss_up.recovered(server), loss_down.recovered(here))
+        self._record_cpu(ctx, m, phases)
 
     def _record_loss(self, ctx: ProbeContext, up: LossCount, down: LossCount) -> None:
         for direction, count in (("up", up), ("down", down)):
             if count.pct is not None:
                 ctx.record(f"path.loss_{direction}_pct", round(count.pct, 2), "%")
                 ctx.record(f"path.loss_{direction}_packets", count.sent, "count")
+                ci = count.interval()
+                if ci is not None:
+                    ctx.record(f"path.loss_{direction}_ci_low_pct", round(ci[0], 2), "%")
+                    ctx.record(f"path.loss_{direction}_ci_high_pct", round(ci[1], 2), "%")
+
+    def _record_cpu(self, ctx: ProbeContext, m: Measurer, phases: list[PhaseCpu]) -> None:
+        """How much CPU this computer (and the server, for what it received) gave the test,
+        per phase: a starved measurer fakes loss, jitter and delay (see ``rtc.cpuwatch``)."""
+        for phase in phases:
+            base = f"path.cpu.{phase.name}"
+            ctx.record(f"{base}.busy_pct", round(100.0 * phase.busy, 1), "%")
+            if phase.waited is not None:
+                ctx.record(f"{base}.wait_pct", round(100.0 * phase.waited, 1), "%")
+            if phase.lag_p95_ms is not None:
+                ctx.record(f"{base}.lag_p95_ms", phase.lag_p95_ms, "ms")
+            if phase.drops is not None:
+                ctx.record(f"{base}.drops", phase.drops, "count")
+        server = m.responder_cpu.values()
+        waits = [c["waited"] for c in server if "waited" in c]
+        if waits:
+            ctx.record("path.server_cpu_wait_pct", round(100.0 * max(waits), 1), "%")
+
 
     def _record_media(
         self, ctx: ProbeContext, seconds: float, sent: dict[str, dict[str, int]], received: dict[str, Any]

@@ -63,6 +63,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .cpuwatch import CpuWatch, DropCounter, WaitMeter
+
 if TYPE_CHECKING:
     import av
     from aiortc import MediaStreamTrack, RTCDataChannel, RTCPeerConnection
@@ -266,6 +268,15 @@ BLAST_UNSATURATED = 0.88
 (random loss up to ~10 % stays above it; overdrive's 1 / 1.25 = 0.8 does not)."""
 CPU_BOUND = 0.85
 """A process using this fraction of one core during the measurement is CPU-bound."""
+GENTLE_MAX_KBPS = 3000.0
+"""Gentle mode's cap: about what a 720p call needs, so a test beside a live call only
+shows whether that much more fits, instead of swamping it with up to ``BLAST_MAX_KBPS``."""
+CAPPED_GENTLE = "the gentle test's cap"
+RECEIVER_DROPS = 20
+"""A download test during which our sockets dropped more datagrams than this was limited by
+this computer reading too slowly (CPU), not by the link: its rate is a lower bound, and the
+pongs that waited in our own socket buffer are no measure of the network's queue."""
+"""``ThroughputResult.capped_why`` when the gentle cap, not the link, ended the ramp."""
 
 
 def _dtls(channel: RTCDataChannel | None) -> Any:
@@ -492,17 +503,53 @@ def blast_window(a: dict[str, Any], b: dict[str, Any]) -> BlastWindow | None:
 
 # --- timing and loss rules (pure) ---------------------------------------------------------
 
-LOSS_STREAM_SHARE = 0.4
+LOSS_STREAM_SHARE = 0.5
 """A loss-counting stream uses this share of the measured capacity: the bottleneck never
-queues, so every packet lost is the path's random loss, not congestion we caused."""
+queues, so every packet lost is the path's random loss, not congestion we caused (the
+direction carries only our pings and rate commands besides, < 10 % of a 512 kbit/s link)."""
 LOSS_STREAM_MAX_PPS = 2000.0
 """...and at most this many packets per second (CPU on both ends)."""
-LOSS_PACKET_BITS = (len(PROBE_MAGIC) + PACED_SIZE + WIRE_OVERHEAD) * 8
+LOSS_SIZE = _HEADER.size
+"""A loss-stream packet is the bare header (17 bytes): what is counted is packets, so the
+smallest packet gives the most of them for the share of a slow link (86 bytes on the wire
+where 64-byte paced packets take 133: 1.55 times as many)."""
+LOSS_PACKET_BITS = (len(PROBE_MAGIC) + LOSS_SIZE + WIRE_OVERHEAD) * 8
 """IP-layer size of one loss-stream packet, in bits."""
+LOSS_HALF_WIDTH_PCT = 1.0
+LOSS_CONFIDENCE_Z = 2.576
+"""A loss figure should be within ``LOSS_HALF_WIDTH_PCT`` points of the truth in 99 % of
+tests (two-sided z for 99 %): at 3 % loss that takes ~1975 packets, at 8 % ~4945 (exact
+binomial; the normal approximation :func:`loss_packets_needed` gives 1932 and 4883)."""
+LOSS_EXTEND_MAX_S = 1.0
+"""When the loss streams have not counted enough packets for that by the end of the
+download test, both go on (before the media leg) for at most this long."""
+REPORT_Z = 1.96
+"""The loss interval in reports is a 95 % Wilson score interval."""
 PACED_CATCHUP_S = 0.02
 """A sender that woke late sends at most this much of the owed stream at once."""
 CAPACITY_MAX_S = 4.0
 """Never measure one direction's capacity longer than this."""
+
+
+def loss_packets_needed(loss_pct: float, half_width_pct: float = LOSS_HALF_WIDTH_PCT,
+                        z: float = LOSS_CONFIDENCE_Z) -> int:
+    """Packets for a loss estimate within ``half_width_pct`` points at loss ``loss_pct``
+    with confidence ``z`` (normal approximation of the binomial: n = z² p (1 - p) / d²)."""
+    p = min(max(loss_pct, 0.0), 100.0) / 100.0
+    d = half_width_pct / 100.0
+    return math.ceil(z * z * p * (1.0 - p) / (d * d))
+
+
+def wilson_interval(lost: int, sent: int, z: float = REPORT_Z) -> tuple[float, float] | None:
+    """Wilson score interval of a loss share, in percent (None without packets). Unlike
+    p ± z·se it stays inside 0-100 and is honest at 0 lost of a few hundred."""
+    if sent <= 0:
+        return None
+    p = min(max(lost, 0), sent) / sent
+    z2 = z * z
+    centre = (p + z2 / (2 * sent)) / (1 + z2 / sent)
+    half = z * math.sqrt(p * (1 - p) / sent + z2 / (4 * sent * sent)) / (1 + z2 / sent)
+    return max(0.0, 100.0 * (centre - half)), min(100.0, 100.0 * (centre + half))
 
 
 def loss_stream_pps(capacity_kbps: float | None) -> float:
@@ -765,6 +812,10 @@ class Responder:
         self._blast_tx: BlastSender | None = None
         self._blast_tx_stop = asyncio.Event()
         self._blast_rate_seq = 0
+        self._cpu: dict[int, WaitMeter] = {}
+        self._drops: DropCounter | None = None
+        """Per paced stream, from its first packet: this process's CPU share and run-queue
+        wait, reported with the count (a starved receiver's socket drops look like loss)."""
         pc.on("datachannel", self._on_channel)
         pc.on("track", self._on_track)
 
@@ -809,7 +860,7 @@ class Responder:
         if kind == KIND_PING:
             await send_raw_probe(self.probe, bytes([KIND_PONG]) + data[1:])
         elif kind == KIND_PACED:
-            self.meters.setdefault(stream, JitterMeter()).add(seq, ts, arrived)
+            self._meter(stream).add(seq, ts, arrived)
         elif kind == KIND_BLAST_RATE:
             self._blast_rate(stream, ts, TX_MAX_S, seq)
 
@@ -841,7 +892,16 @@ class Responder:
         if kind == KIND_PING:
             self.probe.send(bytes([KIND_PONG]) + data[1:])
         elif kind == KIND_PACED:
-            self.meters.setdefault(stream, JitterMeter()).add(seq, ts, now_ms())
+            self._meter(stream).add(seq, ts, now_ms())
+
+    def _meter(self, stream: int) -> JitterMeter:
+        meter = self.meters.get(stream)
+        if meter is None:
+            meter = self.meters[stream] = JitterMeter()
+            if self._drops is None:
+                self._drops = DropCounter(self.probe)
+            self._cpu[stream] = WaitMeter(self._drops)
+        return meter
 
     def _on_bulk(self, data: str | bytes) -> None:
         self.rx_bytes += len(data)
@@ -928,8 +988,10 @@ class Responder:
         if wait_s > 0:
             await asyncio.sleep(wait_s)
         m = self.meters.get(stream, JitterMeter())
+        cpu = self._cpu.get(stream)
         self._send({"op": "paced_report", "req": req, "received": m.received,
-                    "max_seq": m.max_seq, "jitter_ms": m.jitter_ms})
+                    "max_seq": m.max_seq, "jitter_ms": m.jitter_ms,
+                    **({"cpu": cpu.read()} if cpu is not None else {})})
 
     async def _rx_report(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -979,6 +1041,9 @@ class Plan:
     window_s: float = 0.2
     loaded_ping_interval_s: float = 0.05
     media_s: float = 1.2
+    max_kbps: float = BLAST_MAX_KBPS
+    """Highest rate a capacity test offers, each direction. ``GENTLE_MAX_KBPS`` where a
+    call may be running: a capacity test that fills the link would hurt that call."""
 
 
 @dataclass
@@ -1017,6 +1082,21 @@ class LossCount:
     def __add__(self, other: LossCount) -> LossCount:
         return LossCount(self.sent + other.sent, self.received + other.received)
 
+    def recovered(self, dropped: int) -> LossCount:
+        """With ``dropped`` packets counted as received: the receiving computer's own socket
+        dropped them (it read too slowly), so they crossed the link."""
+        return LossCount(self.sent, min(self.sent, self.received + max(0, dropped)))
+
+    def interval(self, z: float = REPORT_Z) -> tuple[float, float] | None:
+        """Wilson score interval of :attr:`pct` (see :func:`wilson_interval`)."""
+        return wilson_interval(self.sent - self.received, self.sent, z)
+
+    @property
+    def short_by(self) -> int:
+        """Packets still missing for ±``LOSS_HALF_WIDTH_PCT`` at 99 % at the loss seen so far."""
+        pct = self.pct
+        return 0 if pct is None else max(0, loss_packets_needed(pct) - self.sent)
+
 
 @dataclass
 class ThroughputResult:
@@ -1031,6 +1111,9 @@ class ThroughputResult:
     loaded_span: tuple[float, float] = (0.0, 0.0)
     """Send times (local monotonic s) of the pings that met the full queue: read
     ``Measurer.rtts_since(*loaded_span)`` again later for pongs that were still queued."""
+    socket_drops: int | None = None
+    """Download: datagrams our own sockets dropped during the test (None: unknown). More
+    than ``RECEIVER_DROPS`` means this computer, not the link, could not take the rate."""
 
 
 @dataclass
@@ -1077,6 +1160,11 @@ class Measurer:
         arrive late (raw reports can) are not mixed into it."""
         self._blast_run = 0
         self._blast_meters: dict[int, BlastMeter] = {}
+        self.cpu = CpuWatch(drops=self.socket_drops)
+        """This process's CPU, phase by phase (idle, up, down, media): started by :meth:`idle`."""
+        self._drop_counter: DropCounter | None = None
+        self.responder_cpu: dict[int, dict[str, float]] = {}
+        """Per stream we sent, the responder's CPU while it received it (its reports)."""
         self.ctl.on("message", self._on_ctl)
         self.probe.on("message", self._on_probe)
         self.bulk.on("message", self._on_bulk)
@@ -1277,6 +1365,7 @@ class Measurer:
         p = self.plan
         count = max(10, int(p.idle_s * 1000.0 / p.paced_interval_ms))
         up_stream, down_stream = STREAM_PACED_UP, STREAM_PACED_DOWN
+        self.cpu.start("idle")
         self._heard()
         t0 = time.monotonic()
         pings_before = self._ping_seq
@@ -1315,6 +1404,7 @@ class Measurer:
         margin = paced_margin_s(self.rtts_since(t0, t_paced))
         report = await self.request({"op": "paced_report", "stream": up_stream,
                                      "wait_ms": round(margin * 1000.0)})
+        self._note_cpu(up_stream, report)
         down = self._meters.get(down_stream, JitterMeter())
         up_received = int(report["received"])
         return IdleResult(
@@ -1347,7 +1437,7 @@ class Measurer:
         start = last = time.monotonic()
         while not stop.is_set() and not self.stopped.done() and last - start < max_s:
             while credit >= 1.0:
-                packet = pack(KIND_PACED, stream, sent, now_ms(), PACED_SIZE)
+                packet = pack(KIND_PACED, stream, sent, now_ms(), LOSS_SIZE)
                 if not await send_raw_probe(self.probe, packet):
                     if self.probe.readyState != "open":
                         return sent
@@ -1366,7 +1456,7 @@ class Measurer:
         if count <= 0:
             return 0
         self.send({"op": "paced_send", "stream": stream, "count": count,
-                   "interval_ms": round(1000.0 / pps, 4), "size": PACED_SIZE})
+                   "interval_ms": round(1000.0 / pps, 4), "size": LOSS_SIZE})
         return count
 
     async def stream_sent_report(self, stream: int, sent: int) -> LossCount:
@@ -1374,7 +1464,26 @@ class Measurer:
         if sent <= 0:
             return LossCount(0, 0)
         report = await self.request({"op": "paced_report", "stream": stream})
+        self._note_cpu(stream, report)
         return LossCount(sent, min(sent, int(report["received"])))
+
+    async def stream_progress(self, stream: int) -> LossCount:
+        """Loss of a stream we are still sending, as far as the responder has seen it (up to
+        its newest packet: those still in flight are not loss)."""
+        report = await self.request({"op": "paced_report", "stream": stream})
+        seen = int(report["max_seq"]) + 1
+        return LossCount(max(0, seen), min(max(0, seen), int(report["received"])))
+
+    def socket_drops(self) -> int | None:
+        """Datagrams our connection's sockets dropped since the first call (None: unknown)."""
+        if self._drop_counter is None:
+            self._drop_counter = DropCounter(self.probe)
+        return self._drop_counter.read()
+
+    def _note_cpu(self, stream: int, report: dict[str, Any]) -> None:
+        cpu = report.get("cpu")
+        if isinstance(cpu, dict):
+            self.responder_cpu[stream] = {k: float(v) for k, v in cpu.items() if isinstance(v, int | float)}
 
     def paced_down(self, sent: int) -> tuple[LossCount, float | None]:
         """The idle phase's download packets as counted now, and their jitter: read again
@@ -1422,6 +1531,8 @@ class Measurer:
         that direction's queue goes on at once and reads ``loaded_span`` later."""
         up = direction == "up"
         stream = 3 if up else 4
+        self.cpu.phase(direction)
+        drops0 = None if up else self.socket_drops()
         snaps: list[dict[str, Any]] = []
         stop = asyncio.Event()
         max_s = self._max_s()
@@ -1487,6 +1598,10 @@ class Measurer:
             self._blast_reports.pop(stream, None)
             self._blast_meters.pop(stream, None)
         kbps, capped, windows, loaded_from, why = outcome
+        drops1 = None if up else self.socket_drops()
+        dropped = None if drops0 is None or drops1 is None else drops1 - drops0
+        if dropped is not None and dropped > RECEIVER_DROPS and why != CAPPED_GENTLE:
+            capped, why = True, f"this computer read too slowly ({dropped} packets dropped in its own buffer)"
         t_end = time.monotonic()
         # pongs of pings sent into the full queue come back up to a queue later
         loaded = self.rtts_since(loaded_from, t_end)
@@ -1495,7 +1610,7 @@ class Measurer:
             loaded = self.rtts_since(loaded_from, t_end)
         return ThroughputResult(kbps=kbps, windows_kbps=[w.recv_kbps for w in windows],
                                 loaded_rtts_ms=loaded, duration_s=t_end - t0, capped=capped,
-                                capped_why=why, loaded_span=(loaded_from, t_end))
+                                capped_why=why, loaded_span=(loaded_from, t_end), socket_drops=dropped)
 
     async def _blast_control(
         self, set_rate: Callable[[float], None], snaps: list[dict[str, Any]], key: str, max_s: float,
@@ -1509,7 +1624,8 @@ class Measurer:
         command delayed by loss looks just like a lagging sender: the ramp then simply
         goes on (a responder that cannot keep up shows as "never saturated")."""
         rtt_s = self._median_rtt_s()
-        rate = BLAST_START_KBPS
+        top = min(BLAST_MAX_KBPS, max(1.0, self.plan.max_kbps))
+        rate = min(BLAST_START_KBPS, top)
         set_rate(rate)
         started = last_step = time.monotonic()
         history: list[tuple[float, float]] = [(started, rate)]
@@ -1542,7 +1658,7 @@ class Measurer:
                     # saturated window that shares no packet with the first confirms it (at
                     # low rates a few random losses in one window look like saturation, and
                     # overlapping windows share them), a steady one was a glitch
-                    rate = min(rate, BLAST_MAX_KBPS, max(BLAST_OVERDRIVE * w.recv_kbps, BLAST_START_KBPS))
+                    rate = min(rate, top, max(BLAST_OVERDRIVE * w.recv_kbps, BLAST_START_KBPS))
                     set_rate(rate)
                     if suspect_t1 is None:
                         suspect_t1 = w.t1_ms
@@ -1568,11 +1684,11 @@ class Measurer:
                     set_rate(rate)
             if hold_at is None:
                 if not suspect and now - last_step >= BLAST_STEP_S:
-                    if rate >= BLAST_MAX_KBPS:
-                        capped, why = True, "the highest rate tried"
+                    if rate >= top:
+                        capped, why = True, CAPPED_GENTLE if top < BLAST_MAX_KBPS else "the highest rate tried"
                         hold_at = now
                     else:
-                        rate = min(BLAST_MAX_KBPS, rate * BLAST_GROWTH)
+                        rate = min(top, rate * BLAST_GROWTH)
                         set_rate(rate)
                         history.append((now, rate))
                         last_step = now
@@ -1598,8 +1714,8 @@ class Measurer:
         a = measured[0]
         kbps = blast_rate_fit(measured)
         hold_windows = [w for w in windows if w.t0_ms >= float(a["t_ms"])]
-        if any(w.cpu >= CPU_BOUND for w in hold_windows) and len(hold_windows) >= 2 and \
-                sum(w.cpu for w in hold_windows) / len(hold_windows) >= CPU_BOUND:
+        if why != CAPPED_GENTLE and any(w.cpu >= CPU_BOUND for w in hold_windows) and \
+                len(hold_windows) >= 2 and sum(w.cpu for w in hold_windows) / len(hold_windows) >= CPU_BOUND:
             capped, why = True, "the receiving process was busy"  # its CPU was the bottleneck
         return kbps, capped, windows, hold_at + min(0.3, rtt_s), why
 
@@ -1754,6 +1870,7 @@ async def run_media(
 
     ``video_bitrate``: what the video encoder aims at; give it what fits the measured
     upload (a leg that floods a slow link measures only its own queue)."""
+    measurer.cpu.phase("media")
     before = await send_stats(measurer.pc)
     gate.set()
     try:
