@@ -38,6 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
+from sessioncheck.lab.pulse import VirtualAudio
 from support.coturn import start_coturn
 
 RUNS = 5
@@ -84,87 +85,6 @@ def measure(label: str, ice_file: Path, ca_file: str | None, target: float, runs
 
 
 # --- the full plan ----------------------------------------------------------------------------
-
-PULSE_SETUP = """\
-load-module module-native-protocol-unix auth-anonymous=1
-load-module module-null-sink sink_name=vspeaker
-load-module module-null-sink sink_name=vmic_feed
-load-module module-remap-source master=vmic_feed.monitor source_name=vmic
-set-default-sink vspeaker
-set-default-source vmic
-"""
-"""The same virtual devices as tests/support/pulse.py (see DEVICE-NOTES.md)."""
-ASOUNDRC = """\
-pcm.vmic { type pulse; device "vmic"; hint { show on; description "Virtual microphone" } }
-pcm.vspeaker { type pulse; device "vspeaker"; hint { show on; description "Virtual speaker" } }
-"""
-PULSE_WARM_UP_S = 2.2
-"""Idle null sinks run in 2 s blocks until a keep-alive recording has run this long."""
-
-
-@contextlib.contextmanager
-def start_pulse(root: Path) -> Iterator[dict[str, str]]:
-    """A private PulseAudio (virtual speaker ``vspeaker``, microphone ``vmic``); yields the
-    environment variables that point clients at it. Stopped by PID on exit."""
-    run = root / "run"
-    (run / "alsa").mkdir(parents=True)
-    (root / "setup.pa").write_text(PULSE_SETUP)
-    (root / "daemon.conf").write_text("")
-    (root / "client.conf").write_text("autospawn = no\n")
-    (run / "alsa" / "asoundrc").write_text(ASOUNDRC)
-    env_vars = {
-        "XDG_RUNTIME_DIR": str(run),
-        "XDG_CONFIG_HOME": str(run),
-        "PULSE_STATE_PATH": str(run),
-        "PULSE_RUNTIME_PATH": str(run),
-        "PULSE_CONFIG": str(root / "daemon.conf"),
-        "PULSE_CLIENTCONFIG": str(root / "client.conf"),
-        "PULSE_SERVER": f"unix:{run}/native",
-    }
-    env = {**os.environ, **env_vars}
-    procs = [
-        subprocess.Popen(
-            [
-                "pulseaudio",
-                "--daemonize=no",
-                "-n",
-                "-F",
-                str(root / "setup.pa"),
-                "--exit-idle-time=-1",
-                f"--log-target=file:{root / 'pa.log'}",
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-    ]
-    try:
-        deadline = time.monotonic() + 10
-        while subprocess.run(["pactl", "info"], env=env, capture_output=True).returncode != 0:
-            if procs[0].poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("PulseAudio did not start")
-            time.sleep(0.05)
-        for sink in ("vspeaker", "vmic_feed"):
-            procs.append(
-                subprocess.Popen(
-                    ["parec", "-d", f"{sink}.monitor", "--latency-msec=10"],
-                    env=env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-            )
-        time.sleep(PULSE_WARM_UP_S)
-        yield env_vars
-    finally:
-        for proc in reversed(procs):
-            if proc.poll() is None:
-                os.kill(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    os.kill(proc.pid, signal.SIGKILL)
-                    proc.wait()
-
 
 @contextlib.contextmanager
 def start_server(env: dict[str, str]) -> Iterator[str]:
@@ -230,7 +150,7 @@ def run_full(env: dict[str, str], args: list[str]) -> FullRun:
 def full_case(runs: int, before: Path | None, verbose: bool) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        with start_coturn(folder / "coturn") as turn, start_pulse(folder / "pulse") as pulse_env:
+        with start_coturn(folder / "coturn") as turn, VirtualAudio.start(tmp_dir=folder) as audio:
             ice = folder / "ice.json"
             ice.write_text(json.dumps([s.to_dict() for s in turn.ice_servers()]))
             trees = {"after": os.environ.get("PYTHONPATH", "")}
@@ -239,7 +159,7 @@ def full_case(runs: int, before: Path | None, verbose: bool) -> None:
             results: dict[str, list[FullRun]] = {k: [] for k in trees}
             for _ in range(runs):
                 for label, pythonpath in trees.items():  # alternate: load changes hit both alike
-                    env = {**os.environ, **pulse_env, "HOME": "/nonexistent", "PYTHONPATH": pythonpath}
+                    env = {**os.environ, **audio.variables, "HOME": "/nonexistent", "PYTHONPATH": pythonpath}
                     with start_server(env) as url:
                         r = run_full(
                             env,

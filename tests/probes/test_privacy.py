@@ -70,7 +70,7 @@ def mac_netns() -> Iterator[str]:
 def test_interface_names_with_a_mac_are_redacted_and_keep_their_kind(mac_netns: str, tmp_path: Path) -> None:
     saved = tmp_path / "report.json"
     code, out, err = _check("--probes", "system", "-o", str(saved), prefix=("ip", "netns", "exec", mac_netns))
-    assert code == 0, err
+    assert code == 5, err  # partly checked: only one probe ran
     for text in (out, saved.read_text(), err):
         assert MAC_ETH not in text and MAC_WIFI not in text
     report = json.loads(out)
@@ -85,7 +85,7 @@ def test_interface_names_with_a_mac_are_redacted_and_keep_their_kind(mac_netns: 
 
     # the probe really saw them: an unredacted report names them
     code, out, err = _check("--probes", "system", "--no-redact", prefix=("ip", "netns", "exec", mac_netns))
-    assert code == 0, err
+    assert code == 5, err  # partly checked: only one probe ran
     assert f"system.iface.enx{MAC_ETH}.kind" in out and f"wlx{MAC_WIFI}" in out
 
 
@@ -97,7 +97,7 @@ def test_turn_user_name_only_in_unredacted_reports_and_credential_never(
     turn = ("--turn", f"turn:{server.host}:{server.port}", "--turn-username", TURN_USER, "--turn-credential", password)
     saved = tmp_path / "report.json"
     code, out, err = _check("--probes", "ice", *turn, "-o", str(saved))
-    assert code == 0, err  # a refused relay login alone does not stop a video session
+    assert code == 5, err  # only the call servers were tested: never a plain 'ready' (exit 5)
     report = json.loads(out)
     codes = {f["code"] for r in report["results"] for f in r["findings"]}
     assert ("ice.turn_auth_failed" in codes) == (password != TURN_SECRET), codes
@@ -107,7 +107,7 @@ def test_turn_user_name_only_in_unredacted_reports_and_credential_never(
     assert users == {"[user name removed]"}
 
     code, out, err = _check("--probes", "ice", *turn, "--no-redact")
-    assert code == 0, err
+    assert code == 5, err  # partly checked: only one probe ran
     assert TURN_USER in out  # for support staff who asked for everything
     assert password not in out and password not in err
 
