@@ -112,7 +112,7 @@ AREAS = {
     "audio": ("microphone.", "speaker."),
     "browser": ("browser.",),
     "tui": ("tui.",),
-    "probes": ("probe.",),
+    "probes": ("probe.", "progress.", "value."),
     "common": ("skip.", "error.", "verdict.", "status.", "cli.", "report."),
 }
 

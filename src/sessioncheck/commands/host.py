@@ -144,5 +144,5 @@ async def _with_progress(test: Any, stop: StopHandler, *, quiet: bool) -> Any:
         elif isinstance(event, PeerJoined):
             say(f"  ... test {clean_text(event.test_id)} started")
         elif isinstance(event, Progress) and event.note:
-            say(f"  ... {clean_text(event.note)}")
+            say(f"  ... {clean_text(catalogue.progress_note(event.probe, event.note, event.values))}")
     return test.report

@@ -36,6 +36,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ..advice import catalogue
 from ..events import ProbeFinished, ProbeStarted, Progress, RunFinished, Sample
 from ..model import Measurement, Report, Value
 from ..report.redact import redact_host
@@ -69,7 +70,6 @@ DRAIN_MAX_S = 4.0
 """Longest wait, after an upload phase, for the bulk data still buffered to leave."""
 ICE_CHECK_S = 3.5
 """Longest wait for the TURN check before connecting (the ice probe ends within 2.5 s)."""
-TITLE = "The connection between therapist and client"
 
 
 @dataclass
@@ -218,13 +218,13 @@ class PeerTest:
         self._emit(Sample("peer", f"{self.role}.{key}", float(value), unit))
 
     def progress(self, fraction: float, note: str) -> None:
-        self._emit(Progress("peer", max(0.0, min(1.0, fraction)), note))
+        self._emit(Progress("peer", max(0.0, min(1.0, fraction)), note))  # note: progress.peer.<note>
 
     # --- the run ------------------------------------------------------------------------------
 
     async def _run(self) -> Report:
         self.timings["started"] = time.monotonic()
-        self._emit(ProbeStarted("peer", TITLE, self.plan.phase_timeout_s * 4))
+        self._emit(ProbeStarted("peer", catalogue.probe_started("peer"), self.plan.phase_timeout_s * 4))
         self._main_task = asyncio.ensure_future(self._main())
         timed_out = False
         try:
@@ -286,10 +286,10 @@ class PeerTest:
         # not yet joined), so neither sessioncheck's own work shows up as the other's busy CPU.
         system: asyncio.Task[None] | None = None
         if self.role == CLIENT:
-            self.progress(0.01, "checking this computer")
+            self.progress(0.01, "checking_system")
             system = self._spawn(self._system())
             await asyncio.wait({system}, timeout=8.0)
-        self.progress(0.02, "contacting the test server")
+        self.progress(0.02, "contacting")
         self._room = room = await RoomClient.connect(self.server, ca_file=s.ca_file)
         if self.role == THERAPIST:
             info = await room.host(s.token)
@@ -297,7 +297,7 @@ class PeerTest:
             self._emit(RoomCreated(info.code, info.display, info.expires_in_s))
             system = self._spawn(self._system())
             ordered = self._spawn(self._turn_order(s.ice_servers or info.ice_servers))
-            self.progress(0.02, "waiting for the client to enter the code")
+            self.progress(0.02, "waiting")
             paired = await room.wait_peer(self.plan.join_wait_s or info.expires_in_s + 5.0)
         else:
             assert self.code is not None
@@ -308,7 +308,7 @@ class PeerTest:
         self.test_id = paired.test_id
         self._created = paired.created
         self._emit(PeerJoined(paired.test_id, self.role))
-        self.progress(0.05, "connected to the other side's sessioncheck; setting up")
+        self.progress(0.05, "setting_up")
         assert system is not None
         await self._peer(room, ice, system)
 
@@ -442,8 +442,7 @@ class PeerTest:
         if self._turn_url is not None:
             self.record("turn_url", self._turn_url)
         relayed = pair is not None and "relay" in (pair.local_type, pair.remote_type)
-        self.progress(0.1, "connected to the other side" + (" through the clinic's relay server" if relayed
-                                                             else " directly"))
+        self.progress(0.1, "connected_relay" if relayed else "connected_direct")
         facts = self._spawn(self._send_facts(sync, system))
         try:
             await self._phases(measurer, sync, gate)
@@ -540,7 +539,7 @@ class PeerTest:
     async def _idle(self, m: Measurer) -> None:
         from ..rtc.protocols import percentile
 
-        self.progress(0.15, "measuring delay, jitter and loss both ways")
+        self.progress(0.15, "idle")
         m.last_heard = time.monotonic()
         idle = await m.idle()
         self.record("pings", len(idle.rtts_ms), "count")
@@ -560,7 +559,7 @@ class PeerTest:
     async def _pings_only(self, m: Measurer, sync: _Sync) -> None:
         from ..rtc.protocols import percentile
 
-        self.progress(0.15, "measuring delay, jitter and loss both ways")
+        self.progress(0.15, "idle")
         m.last_heard = time.monotonic()
         t0 = time.monotonic()
         done = asyncio.Event()
@@ -579,7 +578,7 @@ class PeerTest:
             self.record("rtt_p95_ms", round(percentile(rtts, 95), 2), "ms")
 
     async def _upload(self, m: Measurer) -> None:
-        self.progress(0.35 if self.role == CLIENT else 0.6, f"measuring the {self.role}'s upload")
+        self.progress(0.35 if self.role == CLIENT else 0.6, f"{self.role}_upload")
         m.last_heard = time.monotonic()
         result = await m.upload()
         self.record("up_kbps", round(result.kbps, 1), "kbps", [round(r, 1) for r in result.windows_kbps])
@@ -601,7 +600,7 @@ class PeerTest:
     async def _media(self, m: Measurer, gate: asyncio.Event) -> None:
         from ..rtc.protocols import run_media
 
-        self.progress(0.8, "sending call-quality sound and video both ways")
+        self.progress(0.8, "media")
         m.last_heard = time.monotonic()
         media = await run_media(m, gate, m.plan.media_s)
         seconds = media.seconds

@@ -74,11 +74,8 @@ LOSS_PHASES_DOWN = ("idle", "extra", "media")
 """Phases (``Measurer.cpu``) in which this computer receives download loss packets."""
 LOSS_STREAM_MAX_S = 4.0
 """The upload loss stream never outlasts this (it stops when the download test ends)."""
-LOADED_RTT_TCP_RELAY = (
-    "relayed over TCP: a saturating test fills TCP's own buffers between here and the relay, "
-    "so the delay under load measures those buffers, not the network's queue"
-)
-"""Why ``path.loaded_rtt_delta_ms`` is not judged as bufferbloat on a TCP/TLS relay."""
+LOADED_RTT_TCP_RELAY = "tcp_relay"
+"""Why ``path.loaded_rtt_delta_ms`` is not judged as bufferbloat on a TCP/TLS relay (a code)."""
 STALE_WAIT_S = 8.0
 """Connected, the probe waits for the device tests (``measure_after``; about 4 s) before it
 measures. After a wait longer than this it connects again: the server's time for one test
@@ -92,7 +89,6 @@ class _Stale(Exception):
 
 class PathProbe(Probe):
     id: ClassVar[str] = "path"
-    title: ClassVar[str] = "Your connection to the clinic"
     timeout_s: ClassVar[float] = 30.0
     """Normal links finish in about 10 s; a satellite link (600 ms RTT) needs ~20 s."""
     after: ClassVar[tuple[str, ...]] = ("ice",)
@@ -137,7 +133,7 @@ class PathProbe(Probe):
         from ..server.client import Signalling
 
         started = time.monotonic()
-        ctx.progress(0.02, "contacting the check server")
+        ctx.progress(0.02, "contacting")
         # a path-only check has not imported aiortc yet: meanwhile, not after
         loading = asyncio.ensure_future(asyncio.to_thread(preload_aiortc))
         try:
@@ -214,7 +210,7 @@ class PathProbe(Probe):
                 ctx.record("path.remote_candidate_type", pair.remote_type)
                 ctx.record("path.transport", transport)
                 relay_tcp = pair.local_type == "relay" and transport in ("tcp", "tls")
-            ctx.progress(0.1, "connected to the check server")
+            ctx.progress(0.1, "connected")
             if await ctx.ready_to_measure() > STALE_WAIT_S:
                 raise _Stale
             try:
@@ -277,7 +273,7 @@ class PathProbe(Probe):
         # loss from the paced packets now (kept if the server stops later); refined below
         loss_up, loss_down = idle.loss_up, idle.loss_down
         self._record_loss(ctx, loss_up, loss_down)
-        ctx.progress(0.3, "delay, jitter and loss measured")
+        ctx.progress(0.3, "idle_measured")
 
         if relay_tcp:
             ctx.record("path.loaded_rtt_not_judged", LOADED_RTT_TCP_RELAY)
@@ -306,7 +302,7 @@ class PathProbe(Probe):
                 ctx.record(f"path.{direction}_socket_drops", result.socket_drops, "count")
             rates[direction] = result.kbps
             record_loaded(direction, result.loaded_rtts_ms)
-            ctx.progress(0.55 if direction == "up" else 0.8, f"{direction}load speed measured")
+            ctx.progress(0.55 if direction == "up" else 0.8, f"{direction}_measured")
 
         record_capacity("up", await m.upload())
         # the upload is idle while the download is measured: count its loss meanwhile

@@ -271,7 +271,7 @@ CPU_BOUND = 0.85
 GENTLE_MAX_KBPS = 3000.0
 """Gentle mode's cap: about what a 720p call needs, so a test beside a live call only
 shows whether that much more fits, instead of swamping it with up to ``BLAST_MAX_KBPS``."""
-CAPPED_GENTLE = "the gentle test's cap"
+CAPPED_GENTLE = "gentle_cap"
 RECEIVER_DROPS = 20
 """A download test during which our sockets dropped more datagrams than this was limited by
 this computer reading too slowly (CPU), not by the link: its rate is a lower bound, and the
@@ -1107,7 +1107,7 @@ class ThroughputResult:
     capped: bool = False
     """True when a process (not the network) limited the rate: ``kbps`` is a lower bound."""
     capped_why: str = ""
-    """Why ``capped`` (plain words for support)."""
+    """Why ``capped``, as a code the catalogue words (``value.path.<dir>_kbps_capped_why.<code>``)."""
     loaded_span: tuple[float, float] = (0.0, 0.0)
     """Send times (local monotonic s) of the pings that met the full queue: read
     ``Measurer.rtts_since(*loaded_span)`` again later for pongs that were still queued."""
@@ -1601,7 +1601,7 @@ class Measurer:
         drops1 = None if up else self.socket_drops()
         dropped = None if drops0 is None or drops1 is None else drops1 - drops0
         if dropped is not None and dropped > RECEIVER_DROPS and why != CAPPED_GENTLE:
-            capped, why = True, f"this computer read too slowly ({dropped} packets dropped in its own buffer)"
+            capped, why = True, "receiver_drops"
         t_end = time.monotonic()
         # pongs of pings sent into the full queue come back up to a queue later
         loaded = self.rtts_since(loaded_from, t_end)
@@ -1675,7 +1675,7 @@ class Measurer:
                     lagging += 1
                     last_step = now
                     if lagging >= BLAST_LAG_WINDOWS:
-                        capped, why = True, "the sender could not keep up"
+                        capped, why = True, "sender_slow"
                         rate = min(rate, w.send_kbps * 1.2)
                         hold_at = now
                 else:
@@ -1685,7 +1685,7 @@ class Measurer:
             if hold_at is None:
                 if not suspect and now - last_step >= BLAST_STEP_S:
                     if rate >= top:
-                        capped, why = True, CAPPED_GENTLE if top < BLAST_MAX_KBPS else "the highest rate tried"
+                        capped, why = True, CAPPED_GENTLE if top < BLAST_MAX_KBPS else "highest_rate"
                         hold_at = now
                     else:
                         rate = min(top, rate * BLAST_GROWTH)
@@ -1705,7 +1705,7 @@ class Measurer:
         if hold_at is None:
             # never saturated within the time: the best the sender managed is a lower bound
             hold_at = time.monotonic()
-            capped, why = True, "the link never saturated within the time"
+            capped, why = True, "never_saturated"
         measured = [s for s in snaps if s["local"] >= hold_at + rtt_s + 0.1]
         if len(measured) < 2:
             measured = snaps[-max(2, min(len(snaps), 4)):]
@@ -1716,7 +1716,7 @@ class Measurer:
         hold_windows = [w for w in windows if w.t0_ms >= float(a["t_ms"])]
         if why != CAPPED_GENTLE and any(w.cpu >= CPU_BOUND for w in hold_windows) and \
                 len(hold_windows) >= 2 and sum(w.cpu for w in hold_windows) / len(hold_windows) >= CPU_BOUND:
-            capped, why = True, "the receiving process was busy"  # its CPU was the bottleneck
+            capped, why = True, "receiver_busy"  # its CPU was the bottleneck
         return kbps, capped, windows, hold_at + min(0.3, rtt_s), why
 
     async def bulk_upload(self) -> ThroughputResult:

@@ -23,9 +23,10 @@ the rules, in :mod:`sessioncheck.advice.severity`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from ...model import Audience, Verdict, Wording
+from ...model import Audience, Value, Verdict, Wording
 from . import audio, browser, common, devices, ice, network, peer, probes, system, tui
 from ._entry import CatalogueError, Entry, W, w
 
@@ -36,7 +37,10 @@ __all__ = [
     "Entry",
     "W",
     "phrase",
+    "probe_started",
     "probe_title",
+    "progress_note",
+    "value_text",
     "verdict_title",
     "w",
     "wording",
@@ -74,6 +78,30 @@ def phrase(key: str, **values: Any) -> str:
 def probe_title(probe_id: str) -> str:
     """A probe's name ("Your camera"); an unknown id is shown as itself."""
     return PHRASES.get(f"probe.{probe_id}", probe_id)
+
+
+def probe_started(probe_id: str) -> str:
+    """What the runner announces when a probe starts ("Checking your camera"); else its name."""
+    return PHRASES.get(f"probe.{probe_id}.started") or probe_title(probe_id)
+
+
+def progress_note(probe_id: str, note: str, values: Mapping[str, Value] | None = None) -> str:
+    """A probe's progress note in words: ``progress.<probe>.<note>``, else ``progress.<note>``.
+    A note the catalogue does not know is shown as it came (a test probe's own words)."""
+    template = PHRASES.get(f"progress.{probe_id}.{note}") or PHRASES.get(f"progress.{note}")
+    if template is None:
+        return note
+    return template.format(**(values or {}))
+
+
+def value_text(key: str, value: Value, related: Mapping[str, Value] | None = None) -> str | None:
+    """A measurement value a probe recorded as a code, in words (``value.<key>.<code>``), or None
+    when it is not one. Its template fields are other measurements of the same probe, named by
+    their key's last part (``{down_socket_drops}`` is ``path.down_socket_drops``)."""
+    template = PHRASES.get(f"value.{key}.{value}") if isinstance(value, str) else None
+    if template is None:
+        return None
+    return template.format(**{k.rpartition(".")[2]: v for k, v in (related or {}).items()})
 
 
 def verdict_title(verdict: Verdict, *, complete: bool = True) -> str:
