@@ -1672,3 +1672,15 @@ def finding(code: str, evidence: Mapping[str, Value], /, **values: Any) -> Findi
         },
         evidence=dict(evidence),
     )
+
+
+# --- frontends additions ---
+# Titles of user-facing errors (sessioncheck.errors.SessioncheckError.title_key).
+PHRASES.update({
+    "error.title.usage": "Check the command",
+    "error.title.settings": "Check the settings",
+    "error.title.report_file": "This report file cannot be used",
+    "error.title.server": "The check server cannot be used",
+    "error.title.device": "This device cannot be used",
+    "error.title.lab": "The test lab cannot run here",
+})
