@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from .errors import SessioncheckError
+
 SCHEMA_VERSION = 1
 """Version of the report's JSON form. Bump on any incompatible change."""
 
@@ -21,8 +23,10 @@ Value = float | int | str | bool | None
 """What a measurement or a piece of evidence can hold."""
 
 
-class ModelError(ValueError):
+class ModelError(SessioncheckError, ValueError):
     """A report or one of its parts does not have the expected shape."""
+
+    title_key = "error.title.report_file"
 
 
 class Severity(StrEnum):

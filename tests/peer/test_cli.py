@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from sessioncheck.cli import ExitCode
+from sessioncheck.errors import ExitCode
 
 from .helpers import Proc, sessioncheck
 

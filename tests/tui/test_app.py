@@ -14,7 +14,7 @@ import pytest
 from textual.widgets import Button, Static
 
 from sessioncheck.advice import catalogue
-from sessioncheck.cli import ExitCode
+from sessioncheck.errors import ExitCode
 from sessioncheck.events import ProbeStarted
 from sessioncheck.model import Audience, Status, Verdict
 from sessioncheck.report import load_report

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sessioncheck.cli import ExitCode
+from sessioncheck.errors import ExitCode
 from sessioncheck.report.io import report_to_json
 from support.reports import sample_report, validate
 

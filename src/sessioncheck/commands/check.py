@@ -8,7 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..cli import ExitCode, StopHandler, UsageError, say, stop_on_signals, write_out
+from ..errors import ExitCode, UsageError
+from .terminal import StopHandler, say, stop_on_signals, write_out
 
 
 def register(sub: Any) -> None:
@@ -50,27 +51,17 @@ def register(sub: Any) -> None:
 
 def build_settings(args: argparse.Namespace) -> Any:
     """Config file and environment first, then the flags on top."""
-    from ..settings import (
-        SettingsError,
-        ice_servers_from_flags,
-        load_ice_servers_file,
-        load_settings,
-    )
+    from ..settings import ice_servers_from_flags, load_ice_servers_file, load_settings
 
-    try:
-        settings = load_settings(args.config)
-        if args.ice_servers is not None:
-            settings = replace(settings, ice_servers=load_ice_servers_file(args.ice_servers))
-        if args.stun or args.turn:
-            flag_servers = ice_servers_from_flags(
-                args.stun, args.turn, args.turn_username, args.turn_credential
-            )
-            base = settings.ice_servers if args.ice_servers is not None else ()
-            settings = replace(settings, ice_servers=base + flag_servers)
-        elif args.turn_username or args.turn_credential:
-            raise SettingsError("--turn-username/--turn-credential need a --turn URL")
-    except SettingsError as e:
-        raise UsageError(str(e)) from None
+    settings = load_settings(args.config)
+    if args.ice_servers is not None:
+        settings = replace(settings, ice_servers=load_ice_servers_file(args.ice_servers))
+    if args.stun or args.turn:
+        flag_servers = ice_servers_from_flags(args.stun, args.turn, args.turn_username, args.turn_credential)
+        base = settings.ice_servers if args.ice_servers is not None else ()
+        settings = replace(settings, ice_servers=base + flag_servers)
+    elif args.turn_username or args.turn_credential:
+        raise UsageError("--turn-username/--turn-credential need a --turn URL")
     updates: dict[str, Any] = {}
     if args.probes:
         updates["probes"] = tuple(p.strip() for p in args.probes.split(",") if p.strip())
@@ -91,27 +82,31 @@ def build_settings(args: argparse.Namespace) -> Any:
     return replace(settings, **updates)
 
 
+def check_output_flag(path: Path | None) -> None:
+    """``--output``: refuse a target that cannot be saved to now, before a run of many seconds."""
+    from ..report.io import ReportFileError, check_save_target
+
+    if path is not None:
+        try:
+            check_save_target(path)
+        except ReportFileError as e:
+            raise UsageError(f"--output: {e}") from None
+
+
 def run(args: argparse.Namespace) -> int:
     stop_on_signals()  # SIGTERM/SIGHUP while importing act like Ctrl-C
     import asyncio
 
     from .. import crashlog
     from ..model import Audience, Report
-    from ..probes import UnknownProbeError, load_plan, plan_ids
+    from ..probes import load_plan, plan_ids
     from ..report import redact_report, render_text, save_report
-    from ..report.io import ReportFileError, check_save_target, report_to_json
+    from ..report.io import ReportFileError, report_to_json
     from ..runner import Runner
 
-    if args.output is not None:
-        try:
-            check_save_target(args.output)
-        except ReportFileError as e:
-            raise UsageError(f"--output: {e}") from None
+    check_output_flag(args.output)
     settings = build_settings(args)
-    try:
-        plan = load_plan(plan_ids(settings))
-    except UnknownProbeError as e:
-        raise UsageError(str(e)) from None
+    plan = load_plan(plan_ids(settings))
 
     runner = Runner(plan, settings)
     crashlog.keep_report(lambda: runner.report, path=args.output, redact=settings.redact)

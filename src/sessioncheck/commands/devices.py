@@ -10,7 +10,7 @@ import json
 import sys
 from typing import Any
 
-from ..cli import ExitCode
+from ..errors import ExitCode
 
 
 def register(sub: Any) -> None:

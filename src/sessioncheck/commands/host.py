@@ -10,7 +10,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from ..cli import ExitCode, StopHandler, UsageError, say, stop_on_signals, write_out
+from ..errors import ExitCode, UsageError
+from .terminal import StopHandler, say, stop_on_signals, write_out
 
 REFUSED = {"bad_code", "expired", "used", "rate_limited", "auth_failed", "busy", "bad_url",
            "server_unreachable", "protocol_error", "bad_message", "version", "timeout"}
@@ -73,14 +74,11 @@ def run_peer(args: argparse.Namespace, test: Any, settings: Any) -> int:
     from .. import crashlog
     from ..model import Audience, Report, clean_text
     from ..report import redact_report, render_text, save_report
-    from ..report.io import ReportFileError, check_save_target, report_to_json
+    from ..report.io import ReportFileError, report_to_json
+    from .check import check_output_flag
 
     stop_on_signals()
-    if args.output is not None:
-        try:
-            check_save_target(args.output)
-        except ReportFileError as e:
-            raise UsageError(f"--output: {e}") from None
+    check_output_flag(args.output)
     crashlog.keep_report(lambda: test.report, path=args.output, redact=settings.redact)
     stop = StopHandler(test.cancel)
     report = asyncio.run(_with_progress(test, stop, quiet=args.quiet))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..cli import UsageError, stop_on_signals
 from .host import add_common, run_peer, settings_for
+from .terminal import stop_on_signals
 
 
 def register(sub: Any) -> None:
@@ -26,12 +26,8 @@ def register(sub: Any) -> None:
 
 def run_join(args: argparse.Namespace) -> int:
     stop_on_signals()  # SIGTERM/SIGHUP while importing act like Ctrl-C
-    from ..peer.codes import BadCode
     from ..peer.session import join
 
     settings = settings_for(args)
-    try:
-        test = join(args.code, settings, settings.server)
-    except BadCode as e:
-        raise UsageError(str(e)) from None
+    test = join(args.code, settings, settings.server)
     return run_peer(args, test, settings)

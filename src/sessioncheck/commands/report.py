@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..cli import ExitCode, UsageError, write_out
+from ..errors import ExitCode
+from .terminal import write_out
 
 
 def register(sub: Any) -> None:
@@ -30,13 +31,10 @@ def register(sub: Any) -> None:
 
 def run_show(args: argparse.Namespace) -> int:
     from ..model import Audience
-    from ..report import ReportFileError, load_report, render_text
+    from ..report import load_report, render_text
     from ..report.io import report_to_json
 
-    try:
-        report = load_report(args.file)
-    except ReportFileError as e:
-        raise UsageError(str(e)) from None
+    report = load_report(args.file)
     fmt = args.format or ("app" if sys.stdout.isatty() and sys.stdin.isatty() else "text")
     if fmt == "app":
         try:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..cli import ExitCode, UsageError
+from ..errors import ExitCode, UsageError
 
 TOKEN_ENV = "SESSIONCHECK_SERVE_TOKEN"
 
@@ -97,7 +97,7 @@ def register(sub: Any) -> None:
 def build_config(args: argparse.Namespace) -> tuple[Any, Any]:
     """The server configuration and TLS context from the flags, or a UsageError."""
     from ..server.app import ServerConfig
-    from ..settings import SettingsError, load_ice_servers_file
+    from ..settings import load_ice_servers_file
 
     if not args.host.strip():  # aiohttp would listen on every interface
         raise UsageError("--host needs an address: 127.0.0.1 (this computer) or 0.0.0.0 (every interface)")
@@ -111,10 +111,7 @@ def build_config(args: argparse.Namespace) -> tuple[Any, Any]:
         raise UsageError("--max-message must be at least 4096 bytes (an offer is a few kB)")
     ice: tuple[Any, ...] = ()
     if args.ice_servers is not None:
-        try:
-            ice = load_ice_servers_file(args.ice_servers)
-        except SettingsError as e:
-            raise UsageError(str(e)) from None
+        ice = load_ice_servers_file(args.ice_servers)
     ssl_context = None
     if (args.tls_cert is None) != (args.tls_key is None):
         raise UsageError("--tls-cert and --tls-key go together")

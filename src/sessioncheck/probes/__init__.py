@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 
+from ..errors import SessioncheckError
 from ..settings import Settings
 from .base import Probe, ProbeContext, ProbeSkipped
 
@@ -51,7 +52,7 @@ def plan_ids(settings: Settings) -> tuple[str, ...]:
     return DEFAULT_PLAN
 
 
-class UnknownProbeError(ValueError):
+class UnknownProbeError(SessioncheckError, ValueError):
     def __init__(self, name: str) -> None:
         super().__init__(f"there is no probe called {name!r}; choose from: {', '.join(sorted(PROBES))}")
         self.name = name

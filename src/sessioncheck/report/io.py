@@ -9,6 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ..errors import SessioncheckError
 from ..files import FileProblem, read_small_file
 from ..model import ModelError, Report
 
@@ -19,8 +20,10 @@ STDOUT = "-"
 """The file name that means standard output."""
 
 
-class ReportFileError(ValueError):
+class ReportFileError(SessioncheckError, ValueError):
     """A report file cannot be read or written; the message names the file and what to do."""
+
+    title_key = "error.title.report_file"
 
 
 def report_to_json(report: Report) -> str:

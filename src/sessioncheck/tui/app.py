@@ -25,7 +25,7 @@ from textual.theme import Theme
 
 from ..advice import catalogue
 from ..advice.verdict import decide
-from ..cli import ExitCode
+from ..errors import ExitCode
 from ..events import Event, RunFinished
 from ..model import Audience, Report
 from ..settings import Settings
