@@ -46,8 +46,12 @@ CLASSES = _exception_classes()
 def test_the_walk_finds_the_known_exception_classes() -> None:
     names = {n for n, _ in CLASSES}
     assert len(CLASSES) >= 30
-    assert {"sessioncheck.settings.SettingsError", "sessioncheck.report.io.ReportFileError",
-            "sessioncheck.lab.netns.LabUnavailable", "sessioncheck.runner.PlanError"} <= names
+    assert {
+        "sessioncheck.settings.SettingsError",
+        "sessioncheck.report.io.ReportFileError",
+        "sessioncheck.lab.netns.LabUnavailable",
+        "sessioncheck.runner.PlanError",
+    } <= names
 
 
 @pytest.mark.parametrize(("name", "cls"), CLASSES, ids=[n for n, _ in CLASSES])
