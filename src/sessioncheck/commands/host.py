@@ -13,10 +13,6 @@ from typing import Any
 from ..errors import ExitCode, UsageError
 from .terminal import StopHandler, say, stop_on_signals, write_out
 
-REFUSED = {"bad_code", "expired", "used", "rate_limited", "auth_failed", "busy", "bad_url",
-           "server_unreachable", "protocol_error", "bad_message", "version", "timeout"}
-"""Outcomes where no test ran: one line on stderr, no report file."""
-
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
@@ -72,6 +68,7 @@ def run_peer(args: argparse.Namespace, test: Any, settings: Any) -> int:
     import asyncio
 
     from .. import crashlog
+    from ..advice.verdict import no_test_ran
     from ..model import Audience, Report, clean_text
     from ..report import redact_report, render_text, save_report
     from ..report.io import ReportFileError, report_to_json
@@ -83,7 +80,7 @@ def run_peer(args: argparse.Namespace, test: Any, settings: Any) -> int:
     stop = StopHandler(test.cancel)
     report = asyncio.run(_with_progress(test, stop, quiet=args.quiet))
     stop_on_signals()  # the closed loop reset them
-    if test.outcome in REFUSED:
+    if no_test_ran(test.outcome):  # one line on stderr, no report file
         finding = report.findings[0] if report.findings else None
         audience = Audience.THERAPIST if test.role == "therapist" else Audience.CLIENT
         detail = clean_text(test.detail)  # from the server: no escape sequences on the terminal

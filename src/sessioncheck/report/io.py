@@ -7,6 +7,7 @@ import os
 import stat
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import SessioncheckError
@@ -44,11 +45,16 @@ def report_from_json(text: str, source: str = "report") -> Report:
     except ValueError:  # e.g. an integer with thousands of digits
         raise ReportFileError(f"{source} is not a valid report: it holds a number far too long") from None
     try:
-        return Report.from_dict(data)
+        report = Report.from_dict(data)
     except ModelError as e:
         raise ReportFileError(f"{source} is not a valid report: {e}") from None
     except RecursionError:
         raise ReportFileError(f"{source} is not a valid report: it is nested far too deeply") from None
+    if isinstance(data, dict) and "top_fixes" not in data:  # saved before reports carried them
+        from ..advice.verdict import fix_codes
+
+        report = replace(report, top_fixes=fix_codes(report.results))
+    return report
 
 
 def load_report(path: Path) -> Report:
