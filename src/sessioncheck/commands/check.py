@@ -6,13 +6,18 @@ import argparse
 import math
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..errors import ExitCode, UsageError
-from .terminal import StopHandler, say, stop_on_signals, write_out
+from .terminal import Run, StopHandler, say, stop_on_signals, write_out
+
+if TYPE_CHECKING:
+    from ..model import Report
+    from ..settings import Settings
+    from .terminal import Subcommands
 
 
-def register(sub: Any) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "check",
         help="run the checks without the app and print a report",
@@ -49,7 +54,7 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def build_settings(args: argparse.Namespace) -> Any:
+def build_settings(args: argparse.Namespace) -> Settings:
     """Config file and environment first, then the flags on top."""
     from ..settings import ice_servers_from_flags, load_ice_servers_file, load_settings
 
@@ -62,24 +67,34 @@ def build_settings(args: argparse.Namespace) -> Any:
         settings = replace(settings, ice_servers=base + flag_servers)
     elif args.turn_username or args.turn_credential:
         raise UsageError("--turn-username/--turn-credential need a --turn URL")
-    updates: dict[str, Any] = {}
     if args.probes:
-        updates["probes"] = tuple(p.strip() for p in args.probes.split(",") if p.strip())
-    for name in ("ca_file", "server", "token", "camera", "microphone", "speaker"):
-        value = getattr(args, name)
-        if value is not None:
-            updates[name] = value
+        settings = replace(settings, probes=tuple(p.strip() for p in args.probes.split(",") if p.strip()))
+    s = settings
+    settings = replace(
+        s,
+        ca_file=_given(args.ca_file, s.ca_file),
+        server=_given(args.server, s.server),
+        token=_given(args.token, s.token),
+        camera=_given(args.camera, s.camera),
+        microphone=_given(args.microphone, s.microphone),
+        speaker=_given(args.speaker, s.speaker),
+    )
     if args.ca_file is not None and not Path(args.ca_file).is_file():
         raise UsageError(f"--ca-file {args.ca_file}: no such file")
     if args.timeout is not None:
         if not math.isfinite(args.timeout) or args.timeout <= 0:
             raise UsageError("--timeout must be a positive number of seconds")
-        updates["probe_timeout_s"] = args.timeout
+        settings = replace(settings, probe_timeout_s=args.timeout)
     if args.no_redact:
-        updates["redact"] = False
+        settings = replace(settings, redact=False)
     if getattr(args, "gentle", False):
-        updates["gentle"] = True
-    return replace(settings, **updates)
+        settings = replace(settings, gentle=True)
+    return settings
+
+
+def _given(flag: str | None, configured: str | None) -> str | None:
+    """A flag given on the command line wins over the settings file (even an empty one)."""
+    return configured if flag is None else flag
 
 
 def check_output_flag(path: Path | None) -> None:
@@ -140,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
     return exit_code
 
 
-async def _run_with_progress(runner: Any, stop: StopHandler, *, quiet: bool) -> Any:
+async def _run_with_progress(runner: Run, stop: StopHandler, *, quiet: bool) -> Report:
     from ..advice import catalogue
     from ..events import ProbeFinished, ProbeStarted
 

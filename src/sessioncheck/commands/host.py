@@ -8,13 +8,38 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
 from ..errors import ExitCode, UsageError
-from .terminal import StopHandler, say, stop_on_signals, write_out
+from .terminal import Run, StopHandler, say, stop_on_signals, write_out
+
+if TYPE_CHECKING:
+    from ..model import Report
+    from ..settings import Settings
+    from .terminal import Subcommands
 
 
-def register(sub: Any) -> None:
+class PeerRun(Run, Protocol):
+    """What the host and join commands read of a peer test (``peer.session``)."""
+
+    @property
+    def role(self) -> str:
+        """``therapist`` or ``client``."""
+
+    @property
+    def outcome(self) -> str:
+        """How the test ended (``ok``, or why not); see :data:`~sessioncheck.advice.verdict.NO_TEST_OUTCOMES`."""
+
+    @property
+    def detail(self) -> str:
+        """The outcome in words, as the server or the other side gave it."""
+
+    @property
+    def test_id(self) -> str | None:
+        """The server's id of the test, once paired."""
+
+
+def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "host",
         help="therapist: start a test of the connection between you and your client",
@@ -45,7 +70,8 @@ def add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
 
 
-def settings_for(args: argparse.Namespace) -> Any:
+def settings_for(args: argparse.Namespace) -> tuple[Settings, str]:
+    """The settings of a peer test, and the server it needs."""
     from .check import build_settings
 
     for name in ("probes", "camera", "microphone", "speaker", "timeout"):
@@ -53,18 +79,18 @@ def settings_for(args: argparse.Namespace) -> Any:
     settings = build_settings(args)
     if not settings.server:
         raise UsageError("--server is needed: the address of the clinic's sessioncheck server")
-    return settings
+    return settings, settings.server
 
 
 def run_host(args: argparse.Namespace) -> int:
     stop_on_signals()  # SIGTERM/SIGHUP while importing act like Ctrl-C
-    settings = settings_for(args)
+    settings, server = settings_for(args)
     from ..peer.session import host
 
-    return run_peer(args, host(settings, settings.server), settings)
+    return run_peer(args, host(settings, server), settings)
 
 
-def run_peer(args: argparse.Namespace, test: Any, settings: Any) -> int:
+def run_peer(args: argparse.Namespace, test: PeerRun, settings: Settings) -> int:
     import asyncio
 
     from .. import crashlog
@@ -121,7 +147,7 @@ def _safe_name(test_id: str | None) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "", test_id or "")[:64] or "unpaired"
 
 
-async def _with_progress(test: Any, stop: StopHandler, *, quiet: bool) -> Any:
+async def _with_progress(test: PeerRun, stop: StopHandler, *, quiet: bool) -> Report:
     from ..advice import catalogue
     from ..events import Progress
     from ..model import clean_text
@@ -140,4 +166,6 @@ async def _with_progress(test: Any, stop: StopHandler, *, quiet: bool) -> Any:
             say(f"  ... test {clean_text(event.test_id)} started")
         elif isinstance(event, Progress) and event.note:
             say(f"  ... {clean_text(event.note)}")
-    return test.report
+    report = test.report
+    assert report is not None  # a peer test always ends with one
+    return report

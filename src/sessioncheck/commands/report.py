@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..errors import ExitCode
 from .terminal import write_out
 
+if TYPE_CHECKING:
+    from .terminal import Subcommands
 
-def register(sub: Any) -> None:
+
+def register(sub: Subcommands) -> None:
     p = sub.add_parser("report", help="work with saved reports", description="Work with saved reports.")
     rsub = p.add_subparsers(dest="report_command", metavar="ACTION", required=True)
     show = rsub.add_parser(

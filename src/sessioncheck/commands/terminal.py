@@ -6,7 +6,13 @@ Shared by ``cli.py`` and the command modules (which therefore never import ``cli
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    import argparse
+
+    from ..model import Report
 
 
 def exit_code_for_signal(signum: int) -> int:
@@ -122,3 +128,22 @@ def write_out(text: str) -> None:
             os.close(devnull)
         except (OSError, ValueError):
             pass
+
+
+class Run(Protocol):
+    """What a command needs of a run it shows progress for: a check's ``Runner`` or a peer test."""
+
+    @property
+    def report(self) -> Report | None:
+        """The final (or partial) report once the run ended."""
+
+    def cancel(self) -> None:
+        """Stop the run; what was measured is kept."""
+
+    def events(self) -> AsyncIterator[object]:
+        """Start the run and yield its events, ending with ``RunFinished``."""
+
+
+if TYPE_CHECKING:
+    Subcommands = argparse._SubParsersAction[argparse.ArgumentParser]
+    """What ``register`` gets: the ``sessioncheck`` parser's subcommands."""

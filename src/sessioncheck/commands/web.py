@@ -13,15 +13,18 @@ import os
 import shlex
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from .terminal import Subcommands
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 
 
-def register(sub: Any) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "web",
         help="open the guided check in a web browser (served on this computer)",
