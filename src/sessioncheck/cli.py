@@ -2,10 +2,16 @@
 
 Each subcommand lives in a module listed in :data:`COMMANDS` that exposes
 ``register(subparsers) -> None``; ``register`` adds a parser whose ``func`` default takes
-the parsed arguments and returns an :class:`~sessioncheck.errors.ExitCode`. Command modules import heavy
-libraries (aiortc, av, textual, aiohttp) only inside ``func``, so ``--help`` stays fast.
+the parsed arguments and returns an :class:`~sessioncheck.errors.ExitCode`. Command modules
+import heavy libraries (aiortc, av, textual, aiohttp) only inside ``func``, so ``--help`` stays fast.
 
 stdout carries data (reports); stderr carries progress and diagnostics.
+
+Errors end here, in :func:`main`: a :class:`~sessioncheck.errors.SessioncheckError` (every
+error a person can act on subclasses it) is one line and its ``exit_code``; anything else is
+a crash (:func:`crashed`). Nothing imports this module but ``__main__``: the commands get
+exit codes and errors from :mod:`sessioncheck.errors`, terminal helpers from
+:mod:`sessioncheck.commands.terminal`.
 """
 
 from __future__ import annotations

@@ -511,9 +511,9 @@ class SessionCheckApp(App[int]):
         self._exit_renderables[:] = [crash.message()]
 
 
-def run_app(settings: Settings, **kwargs: object) -> int:
+def run_app(settings: Settings) -> int:
     """Run the guided check in this terminal and return the exit code."""
-    app = SessionCheckApp(settings, **kwargs)  # type: ignore[arg-type]
+    app = SessionCheckApp(settings)
     result = app.run()
     return int(result if result is not None else ExitCode.INTERRUPTED)
 
