@@ -284,13 +284,14 @@ class Report:
 
         A code named twice stands for its findings in the order the results hold them.
         """
-        left = list(self.findings)
+        by_code: dict[str, list[Finding]] = {}
+        for f in reversed(self.findings):  # so that pop() gives them in order
+            by_code.setdefault(f.code, []).append(f)
         out = []
-        for code in self.top_fixes or ():
-            found = next((f for f in left if f.code == code), None)
-            if found is not None:
-                left.remove(found)
-                out.append(found)
+        for code in self.top_fixes or ():  # linear: a hostile file may name many codes
+            left = by_code.get(code)
+            if left:
+                out.append(left.pop())
         return tuple(out)
 
     def with_results(self, results: Sequence[ProbeResult]) -> Report:

@@ -276,3 +276,26 @@ def test_a_refused_or_unreachable_peer_test_ran_no_test(outcome: str) -> None:
 )
 def test_a_peer_test_that_started_ends_with_a_report(outcome: str) -> None:
     assert not no_test_ran(outcome)
+
+
+def test_a_hostile_list_of_top_fixes_costs_linear_time() -> None:
+    import time
+
+    findings = tuple(
+        catalogue.finding(
+            "camera.source_invalid", {}, **dict.fromkeys(catalogue.ENTRIES["camera.source_invalid"].fields, 1)
+        )
+        for _ in range(20_000)
+    )
+    report = Report(
+        "0.1.0",
+        "2026-12-01T00:00:00+00:00",
+        {},
+        Verdict.VIDEO,
+        "",
+        (ProbeResult("camera", Status.FAIL, 0.1, findings=findings),),
+        top_fixes=("camera.source_invalid",) * 40_000,
+    )
+    started = time.perf_counter()
+    assert len(report.fixes()) == 20_000
+    assert time.perf_counter() - started < 5.0  # linear: ~0.02 s; quadratic: ~4e8 steps, minutes
