@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from sessioncheck.advice import catalogue, rules
-from sessioncheck.cli import ExitCode
+from sessioncheck.errors import ExitCode
 from sessioncheck.model import Measurement, ProbeResult, Report, Status, Verdict
 from sessioncheck.peer.combine import SideData, combined_report, combined_result
 from sessioncheck.report.io import report_to_json

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..advice import catalogue
-from ..advice.verdict import top_fixes
 from ..model import Audience, Measurement, ProbeResult, Report, Status, Value
 
 _MARK = {
@@ -64,7 +63,7 @@ def render_text(report: Report, audience: Audience = Audience.CLIENT) -> str:
     ]
     if report.interrupted:
         lines.append(catalogue.phrase("report.interrupted"))
-    fixes = top_fixes(report.results)
+    fixes = report.fixes()
     if fixes:
         lines += ["", catalogue.phrase("report.what_to_do")]
         n = 1

@@ -13,6 +13,13 @@ PHRASES: dict[str, str] = {
     ),
     "skip.loopback_no_network": "This computer has no network connection, so a test call could not be made.",
     "error.timeout": "The test did not finish within {seconds} seconds.",
+    # titles of user-facing errors (sessioncheck.errors.SessioncheckError.title_key)
+    "error.title.usage": "Check the command",
+    "error.title.settings": "Check the settings",
+    "error.title.report_file": "This report file cannot be used",
+    "error.title.server": "The check server cannot be used",
+    "error.title.device": "This device cannot be used",
+    "error.title.lab": "The test lab cannot run here",
     "verdict.video": "Everything needed for a video session works.",
     "verdict.partly": "{gaps} Everything else we tested is ready for a video session.",
     "verdict.partly_nothing": "{gaps} Run the whole check to know if you are ready.",

@@ -13,7 +13,6 @@ from textual.screen import Screen
 from textual.widgets import Button, Collapsible, Footer, Label, Static
 
 from ...advice import catalogue
-from ...advice.verdict import top_fixes
 from ...model import Audience, Finding, Measurement, ProbeResult, Report, Severity, Value
 from ..widgets.probe_row import STATUS_MARKS, probe_name
 from ..widgets.title import TitleBar
@@ -83,7 +82,7 @@ class ResultsScreen(Screen[None]):
                         compact=True,
                     )
             yield Label(P("report.what_to_do"), classes="subheading")
-            fixes = top_fixes(report.results, limit=3)
+            fixes = report.fixes()
             with Vertical(id="fixes"):
                 if not fixes:
                     yield Static(P("tui.results.no_fixes"), classes="fix")
