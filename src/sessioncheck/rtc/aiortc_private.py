@@ -8,8 +8,8 @@ we look, so an aiortc upgrade costs figures, never a crash. ``tests/unit/test_ai
 pins every behaviour relied on with real peers, so an upgrade that moves one fails there
 first, loudly.
 
-Verified on aiortc 1.16.0 with aioice 0.13.0 (the installed versions; ``pyproject.toml``
-bounds aiortc to that minor series). Private attributes used:
+Verified on aiortc 1.9 to 1.16 with aioice 0.9 to 0.13 (see :data:`VERIFIED`; the installed
+versions here are aiortc 1.16.0 and aioice 0.13.0). Private attributes used:
 
 =====================================================  ==========================================
 attribute                                              used by
@@ -60,9 +60,11 @@ if TYPE_CHECKING:
     from aiortc import RTCDataChannel, RTCDtlsTransport, RTCPeerConnection, RTCRtpCodecParameters, RTCRtpReceiver
     from aiortc.rtcrtpreceiver import StreamStatistics
 
-VERIFIED = {"aiortc": "1.16.0", "aioice": "0.13.0"}
-"""The versions every helper here was verified on (``tests/unit/test_aiortc_private.py``
-fails when the installed minor series differ: re-verify, then update this)."""
+VERIFIED = {"aiortc": ("1.9", "1.16"), "aioice": ("0.9", "0.13")}
+"""Lowest and highest minor series every helper here was verified on: the pin test (and the
+path probe's tests) pass on aiortc 1.16.0 with aioice 0.13.0 and on aiortc 1.9.0 with aioice
+0.9.0; the private attributes were also read in the sources of aiortc 1.12.0, 1.14.0 and
+1.15.0. ``pyproject.toml`` pins the same range; the pin test fails outside it."""
 
 ProbeHandler = Callable[[bytes, float], Awaitable[None]]
 """Called with a raw probe packet (magic stripped) and its arrival time (ms)."""
