@@ -109,7 +109,7 @@ INTERNAL_ONLY: frozenset[str] = frozenset(
         "sessioncheck.probes.ice._Failed",
         "sessioncheck.probes.path._Stale",
         "sessioncheck.rtc.peer.PeerConnectError",  # becomes a finding
-        "sessioncheck.rtc.protocols.ResponderStopped",
+        "sessioncheck.rtc.measure.core.ResponderStopped",
         "sessioncheck.runner.PlanError",  # the probes' own dependency graph is wrong: our bug
         "sessioncheck.server.candidates.BadOffer",  # answered to the remote side, not shown here
     }

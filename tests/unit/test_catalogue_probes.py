@@ -15,7 +15,7 @@ import pytest
 from sessioncheck.advice import catalogue
 from sessioncheck.events import Progress
 from sessioncheck.probes import PROBES, load_probe
-from sessioncheck.rtc.protocols import CAPPED_GENTLE
+from sessioncheck.rtc.measure.blast import CAPPED_GENTLE
 
 SOURCES = {
     **{f"probes/{p}.py": p for p in PROBES if p != "peer"},
@@ -95,7 +95,7 @@ def test_started_titles_and_names() -> None:
 
 
 def _capped_codes() -> set[str]:
-    text = "\n".join(f.read_text() for f in resources.files("sessioncheck.rtc").iterdir() if f.name.endswith(".py"))
+    text = "\n".join(f.read_text() for f in resources.files("sessioncheck.rtc.measure").iterdir() if f.name.endswith(".py"))
     return set(re.findall(r'\bwhy = True, (?:CAPPED_GENTLE if .+? else )?"([a-z_]+)"', text)) | {CAPPED_GENTLE}
 
 

@@ -55,7 +55,8 @@ from .signalling import RoomClient, RoomRefused, SignallingError, TestEnded
 if TYPE_CHECKING:
     from aiortc import RTCDataChannel, RTCPeerConnection
 
-    from ..rtc.protocols import Measurer, Plan
+    from ..rtc.measure.measurer import Measurer
+    from ..rtc.measure.results import Plan
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -149,7 +150,8 @@ class PeerTest:
         self.plan = plan or PeerPlan()
         if settings.gentle:
             # a call may be running beside the test: capacity only up to a call's needs
-            from ..rtc.protocols import GENTLE_MAX_KBPS, Plan
+            from ..rtc.measure.blast import GENTLE_MAX_KBPS
+            from ..rtc.measure.results import Plan
 
             self.plan = replace(self.plan, measure=replace(self.plan.measure or Plan(), max_kbps=GENTLE_MAX_KBPS))
         self.report: Report | None = None
@@ -379,8 +381,11 @@ class PeerTest:
     async def _peer(self, room: RoomClient, ice: Any, system: asyncio.Task[None]) -> None:
         from aiortc import RTCSessionDescription
 
+        from ..rtc.measure.core import ResponderStopped
+        from ..rtc.measure.measurer import Measurer
+        from ..rtc.measure.media import make_media_sources
+        from ..rtc.measure.responder import Responder
         from ..rtc.peer import PeerConnectError, make_peer, selected_pair, wait_connected, wait_open
-        from ..rtc.protocols import Measurer, Responder, ResponderStopped, make_media_sources
         from .browser import BROWSER, OFFER_KIND_FIELD, ChannelMeasurer
 
         plan = self.plan
@@ -537,7 +542,7 @@ class PeerTest:
     # --- phases -------------------------------------------------------------------------------
 
     async def _idle(self, m: Measurer) -> None:
-        from ..rtc.protocols import percentile
+        from ..rtc.measure.timing import percentile
 
         self.progress(0.15, "idle")
         m.last_heard = time.monotonic()
@@ -557,7 +562,7 @@ class PeerTest:
         self.record("paced_packets", idle.paced_up_sent, "count")
 
     async def _pings_only(self, m: Measurer, sync: _Sync) -> None:
-        from ..rtc.protocols import percentile
+        from ..rtc.measure.timing import percentile
 
         self.progress(0.15, "idle")
         m.last_heard = time.monotonic()
@@ -598,7 +603,7 @@ class PeerTest:
         await asyncio.sleep(0.2)
 
     async def _media(self, m: Measurer, gate: asyncio.Event) -> None:
-        from ..rtc.protocols import run_media
+        from ..rtc.measure.media import run_media
 
         self.progress(0.8, "media")
         m.last_heard = time.monotonic()

@@ -52,7 +52,8 @@ from .base import Probe, ProbeContext, ProbeSkipped
 
 if TYPE_CHECKING:
     from ..rtc.cpuwatch import PhaseCpu
-    from ..rtc.protocols import LossCount, Measurer, Plan, ThroughputResult
+    from ..rtc.measure.measurer import Measurer
+    from ..rtc.measure.results import LossCount, Plan, ThroughputResult
 
 CONNECT_TIMEOUT_S = 8.0
 FALLBACK_ATTEMPT_S = 4.0
@@ -168,8 +169,10 @@ class PathProbe(Probe):
         ``negotiated``: the first SCTP stream of out-of-band channels, or None (in-band)."""
         from aiortc import RTCSessionDescription
 
+        from ..rtc.measure.core import ResponderStopped
+        from ..rtc.measure.measurer import Measurer
+        from ..rtc.measure.media import make_media_sources
         from ..rtc.peer import PeerConnectError, close_all, make_peer, selected_pair, wait_connected, wait_open
-        from ..rtc.protocols import Measurer, ResponderStopped, make_media_sources
         from .media_loop import SendMeter
 
         pc = make_peer(servers)
@@ -235,7 +238,8 @@ class PathProbe(Probe):
             return self.plan
         from dataclasses import replace
 
-        from ..rtc.protocols import GENTLE_MAX_KBPS, Plan
+        from ..rtc.measure.blast import GENTLE_MAX_KBPS
+        from ..rtc.measure.results import Plan
 
         plan = replace(self.plan or Plan(), max_kbps=GENTLE_MAX_KBPS)
         ctx.record("path.capacity_cap_kbps", plan.max_kbps, "kbps")
@@ -243,15 +247,9 @@ class PathProbe(Probe):
 
     async def _phases(self, ctx: ProbeContext, m: Measurer, gate: asyncio.Event, relay_tcp: bool) -> None:
         """``relay_tcp``: relayed over TCP/TLS, where delay under load is not judged."""
-        from ..rtc.protocols import (
-            LOSS_EXTEND_MAX_S,
-            STREAM_PACED_UP,
-            VIDEO_BITRATE,
-            drain_wait_s,
-            loss_stream_pps,
-            percentile,
-            run_media,
-        )
+        from ..rtc.measure.media import VIDEO_BITRATE, run_media
+        from ..rtc.measure.timing import LOSS_EXTEND_MAX_S, drain_wait_s, loss_stream_pps, percentile
+        from ..rtc.measure.wire import STREAM_PACED_UP
 
         idle = await m.idle()
         ctx.record("path.pings", len(idle.rtts_ms), "count")
