@@ -8,10 +8,6 @@ from .catalogue import finding
 from .devices_common import holder_names
 from .rules import Measures
 
-ECHO_STRONG_DB = -20.0
-"""The test sweep coming back louder than this (relative to what was played) is a strong
-echo path: open speakers next to the microphone. Through headphones it is not heard at all."""
-
 
 def judge(m: Measures, t: Thresholds, timed_out: bool) -> list[Finding]:
     outcome = m.text("speaker.outcome")
@@ -37,9 +33,9 @@ def judge(m: Measures, t: Thresholds, timed_out: bool) -> list[Finding]:
                         device=device, microphone=microphone,
                         background_dbfs=-200.0 if background is None else background)]
     echo = m.num("speaker.echo_db")
-    if outcome == "heard" and echo is not None and echo > ECHO_STRONG_DB:
+    if outcome == "heard" and echo is not None and echo > t.speaker_echo_strong_db:
         delay = m.num("speaker.loop_delay_ms")
         return [finding("speaker.echo_strong", {"speaker.echo_db": echo, "speaker.loop_delay_ms": delay},
-                        echo_db=echo, threshold=ECHO_STRONG_DB,
+                        echo_db=echo, threshold=t.speaker_echo_strong_db,
                         delay="unknown" if delay is None else f"{delay:.0f} ms")]
     return []

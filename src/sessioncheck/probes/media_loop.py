@@ -263,8 +263,6 @@ class SendMeter:
         per frame), ``cpu_pct`` / ``cpu_headroom_pct`` (whole computer), ``top_processes``;
         and ``fps_480p`` / ``encode_ms_480p`` / ``decode_ms_480p`` when the sender managed
         fewer than :data:`CONFIRM_BELOW_FPS`."""
-        from ..advice.media_loop import MIN_FPS_SHARE
-
         if self.frames < 2 or self._last <= self._first:
             return
         fps = (self.frames - 1) / (self._last - self._first)
@@ -278,7 +276,7 @@ class SendMeter:
         if self._procs is not None:
             top = await asyncio.to_thread(_top_processes, await self._procs)
             ctx.record(f"{prefix}.top_processes", ", ".join(f"{n} {p:.0f}%" for n, p in top))
-        if fps >= min(CONFIRM_BELOW_FPS, MIN_FPS_SHARE * self.target_fps):
+        if fps >= min(CONFIRM_BELOW_FPS, ctx.settings.thresholds.media_fps_share_min * self.target_fps):
             return
         from ..media.devices import DeviceError
 
