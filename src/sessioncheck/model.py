@@ -17,8 +17,13 @@ from typing import Any
 SCHEMA_VERSION = 1
 """Version of the report's JSON form. Bump on any incompatible change."""
 
-Value = float | int | str | bool | None
-"""What a measurement or a piece of evidence can hold."""
+Value = float | int | str | bool | tuple[str, ...] | None
+"""What a measurement or a piece of evidence can hold. A tuple is a list of names (the
+programs holding a device, the busiest processes, the network interfaces); JSON holds it
+as a list of strings."""
+
+JsonValue = float | int | str | bool | list[str] | None
+"""A :data:`Value` in its JSON form."""
 
 
 class ModelError(ValueError):
@@ -106,7 +111,7 @@ class Measurement:
         samples = data.get("samples")
         return cls(
             key=_str(data["key"], "measurement key"),
-            value=_value(data["value"], "measurement value"),
+            value=_measured(_str(data["key"], "measurement key"), data["value"]),
             unit=_str(data["unit"], "measurement unit"),
             samples=None if samples is None else tuple(_sample(s) for s in _list(samples)),
         )
@@ -360,10 +365,12 @@ def clean_text(text: str) -> str:
     return text.translate(_CONTROLS)
 
 
-def _json_value(v: Value) -> Value:
-    """Floats that JSON cannot hold (NaN, infinity) become null."""
+def _json_value(v: Value) -> JsonValue:
+    """Floats that JSON cannot hold (NaN, infinity) become null; a tuple becomes a list."""
     if isinstance(v, float) and not math.isfinite(v):
         return None
+    if isinstance(v, tuple):
+        return list(v)
     return v
 
 
@@ -420,7 +427,28 @@ def _value(v: Any, what: str) -> Value:
         return clean_text(v)
     if v is None or isinstance(v, bool | int | float):
         return v
-    raise ModelError(f"{what} must be a number, text, true/false or null")
+    if isinstance(v, list) and all(isinstance(s, str) for s in v):
+        return tuple(clean_text(s) for s in v)
+    raise ModelError(f"{what} must be a number, text, a list of texts, true/false or null")
+
+
+JOINED_BEFORE: dict[str, str] = {
+    ".holders": ", ",
+    ".top_processes": ", ",
+    "system.interfaces": ",",
+}
+"""Measurements (by how their key ends) that reports before issue 12 held as one string,
+joined with this separator; they are lists now."""
+
+
+def _measured(key: str, v: Any) -> Value:
+    """A measurement's value; an older report's joined string becomes the list it stands for."""
+    value = _value(v, "measurement value")
+    if isinstance(value, str):
+        for suffix, sep in JOINED_BEFORE.items():
+            if key.endswith(suffix):
+                return tuple(s.strip() for s in value.split(sep) if s.strip())
+    return value
 
 
 def _enum(cls: type[Any], v: Any, what: str) -> Any:

@@ -65,7 +65,7 @@ MEDIA_LOOP: dict[str, Value] = {
     "media_loop.encode_ms_480p": 7.0,
     "media_loop.encode_ms_720p": 20.0,
     "media_loop.cpu_headroom_pct": 40.0,
-    "media_loop.top_processes": "chrome 55%",
+    "media_loop.top_processes": ("chrome 55%",),
 }
 PATH: dict[str, Value] = {
     "path.outcome": "ok",

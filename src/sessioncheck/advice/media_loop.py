@@ -9,7 +9,7 @@ from .rules import Measures
 
 
 def _top(m: Measures, prefix: str = "media_loop") -> str:
-    return m.text(f"{prefix}.top_processes") or "none in particular"
+    return ", ".join(m.names(f"{prefix}.top_processes")) or "none in particular"
 
 
 def judge(m: Measures, t: Thresholds, timed_out: bool) -> list[Finding]:
@@ -30,7 +30,7 @@ def _judge(m: Measures, t: Thresholds, p: str, fps_key: str, encode_key: str) ->
         enc = m.num(f"{p}.encode_ms_480p") or 0.0
         return [finding("media_loop.cpu_too_slow",
                         {f"{p}.fps_480p": fps480, f"{p}.encode_ms_480p": enc,
-                         f"{p}.top_processes": _top(m, p)},
+                         f"{p}.top_processes": m.value(f"{p}.top_processes")},
                         top=_top(m, p), fps=fps480, target=target, encode_ms=enc)]
     fps720 = m.num(f"{p}.{fps_key}")
     headroom = m.num(f"{p}.cpu_headroom_pct")
@@ -42,7 +42,7 @@ def _judge(m: Measures, t: Thresholds, p: str, fps_key: str, encode_key: str) ->
         enc = m.num(f"{p}.{encode_key}") or 0.0
         return [finding("media_loop.cpu_short",
                         {f"{p}.{fps_key}": fps720, f"{p}.cpu_headroom_pct": headroom,
-                         f"{p}.{encode_key}": enc, f"{p}.top_processes": _top(m, p)},
+                         f"{p}.{encode_key}": enc, f"{p}.top_processes": m.value(f"{p}.top_processes")},
                         top=_top(m, p), fps=fps720, target=target, encode_ms=enc,
                         headroom=headroom if headroom is not None else 0.0,
                         threshold=t.media_cpu_headroom_min_pct)]

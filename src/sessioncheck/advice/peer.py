@@ -181,9 +181,9 @@ def _local(m: Measures, t: Thresholds, side: str) -> list[Finding]:
     kinds = _kinds(m, side)
     for kind in ("vpn", "wifi"):
         if kind in kinds:
-            names = ", ".join(kinds[kind])
+            names = tuple(kinds[kind])
             out.append(finding(f"peer.{side}_on_{kind}", {f"peer.{side}.system.interfaces": names},
-                               interfaces=names))
+                               interfaces=", ".join(names)))
     return out
 
 

@@ -17,12 +17,11 @@ def judge(m: Measures, t: Thresholds, timed_out: bool) -> list[Finding]:
         return [finding("speaker.missing", {"speaker.outcome": outcome, "speaker.detail": detail},
                         device=device, detail=detail)]
     if outcome in ("busy", "permission", "unplugged", "invalid"):
-        holders = m.text("speaker.holders")
         return [finding("speaker.unavailable",
                         {"speaker.outcome": outcome, "speaker.detail": detail,
-                         "speaker.holders": holders},
+                         "speaker.holders": m.value("speaker.holders")},
                         device=device, problem=outcome, detail=detail,
-                        holders=holder_names(holders))]
+                        holders=holder_names(m.names("speaker.holders")))]
     if outcome == "unverified":
         return [finding("speaker.unverified", {"speaker.outcome": outcome, "speaker.detail": detail},
                         detail=detail)]
