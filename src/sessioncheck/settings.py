@@ -115,7 +115,7 @@ class IceServer:
         return out
 
     @classmethod
-    def from_dict(cls, data: Any, where: str = "iceServers") -> IceServer:
+    def from_dict(cls, data: object, where: str = "iceServers") -> IceServer:
         if not isinstance(data, Mapping):
             raise SettingsError(f"{where}: each ICE server must be an object with \"urls\"")
         urls = data.get("urls", data.get("url"))
@@ -137,7 +137,7 @@ class IceServer:
         return server
 
 
-def parse_ice_servers(data: Any, where: str) -> tuple[IceServer, ...]:
+def parse_ice_servers(data: object, where: str) -> tuple[IceServer, ...]:
     """Parse a WebRTC ``iceServers`` list (already decoded from JSON or TOML)."""
     if isinstance(data, Mapping) and "iceServers" in data:
         data = data["iceServers"]
@@ -162,7 +162,7 @@ def _read_text(path: Path, what: str) -> str:
         raise SettingsError(f"{what} {path} is not UTF-8 text") from None
 
 
-def _json(text: str, where: str) -> Any:
+def _json(text: str, where: str) -> object:
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
@@ -370,7 +370,7 @@ class Settings:
         remember_secret(self.token)  # so no crash log can hold it
 
 
-def _from_toml(path: Path, explicit: bool) -> dict[str, Any]:
+def _from_toml(path: Path, explicit: bool) -> dict[str, object]:
     path = path.expanduser()
     if not explicit and not os.path.lexists(path):
         return {}
@@ -387,7 +387,7 @@ def _from_toml(path: Path, explicit: bool) -> dict[str, Any]:
         raise SettingsError(f"config file {path} is not valid: it holds a number far too long") from None
 
 
-def _thresholds(data: Any, where: str) -> Thresholds:
+def _thresholds(data: object, where: str) -> Thresholds:
     if not isinstance(data, Mapping):
         raise SettingsError(f"{where}: [thresholds] must be a table")
     known = {f.name: f for f in fields(Thresholds)}
@@ -460,7 +460,7 @@ _TOP_KEYS = {
 }
 
 
-def settings_from_mapping(data: Mapping[str, Any], where: str) -> Settings:
+def settings_from_mapping(data: Mapping[str, object], where: str) -> Settings:
     """Build settings from a decoded TOML document."""
     unknown = set(data) - _TOP_KEYS
     if unknown:
@@ -480,9 +480,11 @@ def settings_from_mapping(data: Mapping[str, Any], where: str) -> Settings:
         s = replace(s, probes=tuple(probes))
     for key in ("ca_file", "server", "token", "camera", "microphone", "speaker"):
         if key in data:
-            if not isinstance(data[key], str):
+            text = data[key]
+            if not isinstance(text, str):
                 raise SettingsError(f"{where}: {key} must be text")
-            s = replace(s, **{key: data[key]})
+            change: dict[str, Any] = {key: text}  # every one of these fields is str | None
+            s = replace(s, **change)
     if "redact" in data:
         if not isinstance(data["redact"], bool):
             raise SettingsError(f"{where}: redact must be true or false")
