@@ -14,7 +14,8 @@ import pytest
 from sessioncheck.peer import codes
 from sessioncheck.server import limits
 from sessioncheck.server import rooms as rooms_module
-from sessioncheck.server.app import ROOMS_KEY, RunningServer, ServerConfig, start_server
+from sessioncheck.server.app import ROOMS_KEY, RunningServer, start_server
+from sessioncheck.server.config import ServerConfig
 
 
 async def _server(**overrides: Any) -> RunningServer:

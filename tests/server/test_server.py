@@ -16,7 +16,8 @@ from sessioncheck.model import Status
 from sessioncheck.probes.path import PathProbe
 from sessioncheck.rtc.protocols import Plan
 from sessioncheck.runner import Runner
-from sessioncheck.server.app import RunningServer, ServerConfig, start_server
+from sessioncheck.server.app import RunningServer, start_server
+from sessioncheck.server.config import ServerConfig
 from sessioncheck.settings import Settings
 
 TOKEN = "s3cret-token"
@@ -152,7 +153,7 @@ async def test_too_many_clients_hear_busy_with_retry(server: RunningServer) -> N
 async def test_silent_client_is_dropped_after_the_hello_timeout(
     server: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("sessioncheck.server.app.HELLO_TIMEOUT_S", 0.3)
+    monkeypatch.setattr("sessioncheck.server.reflector.HELLO_TIMEOUT_S", 0.3)
     async with aiohttp.ClientSession() as s:
         ws = await s.ws_connect(server.url)
         reply = json.loads((await asyncio.wait_for(ws.receive(), 5)).data)

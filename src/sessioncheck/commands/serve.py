@@ -96,7 +96,7 @@ def register(sub: Any) -> None:
 
 def build_config(args: argparse.Namespace) -> tuple[Any, Any]:
     """The server configuration and TLS context from the flags, or a UsageError."""
-    from ..server.app import ServerConfig
+    from ..server.config import ServerConfig
     from ..settings import SettingsError, load_ice_servers_file
 
     if not args.host.strip():  # aiohttp would listen on every interface

@@ -114,7 +114,8 @@ class PathProbe(Probe):
         ctx.record("path.server_kind", "local" if local else "remote")
         try:
             if local:
-                from ..server.app import ServerConfig, start_server
+                from ..server.app import start_server
+                from ..server.config import ServerConfig
 
                 embedded = await start_server(
                     ServerConfig(host="127.0.0.1", port=0, ice_servers=ctx.settings.ice_servers)
