@@ -107,7 +107,7 @@ class PathProbe(Probe):
         server = (ctx.settings.server or "").strip()
         if not server:
             raise ProbeSkipped(catalogue.phrase("skip.path_no_server"))
-        from ..server.client import SignallingError
+        from ..signalling import SignallingError
 
         embedded = None
         local = server.lower() == "local"
@@ -135,7 +135,7 @@ class PathProbe(Probe):
 
     async def _measure(self, ctx: ProbeContext, url: str) -> None:
         from ..rtc.peer import preload_aiortc
-        from ..server.client import Signalling
+        from ..signalling import Signalling
 
         started = time.monotonic()
         ctx.progress(0.02, "contacting the check server")
