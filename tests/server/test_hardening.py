@@ -358,7 +358,8 @@ async def test_join_page_has_a_content_security_policy() -> None:
             csp = r.headers["Content-Security-Policy"]
             page = await r.text()
             assert r.headers["Referrer-Policy"] == "no-referrer"
-        async with s.get(http_url(srv, "/static/join.js")) as r:
+        async with s.get(http_url(srv, "/static/join/main.js")) as r:
+            assert r.status == 200
             assert r.headers["X-Content-Type-Options"] == "nosniff"
     policy = {d.split()[0]: d.split()[1:] for d in csp.split("; ")}
     assert policy["default-src"] == ["'none'"]

@@ -32,7 +32,9 @@ def browser_protocol() -> dict[str, JsonValue]:
     """What the page needs of the room protocol (:mod:`.wire`), the room codes
     (:mod:`sessioncheck.peer.codes`), the peer test (:mod:`sessioncheck.peer.session`,
     :mod:`sessioncheck.peer.browser`) and the measurement protocol
-    (:mod:`sessioncheck.rtc.protocols`)."""
+    (:mod:`sessioncheck.rtc.protocols`) and the verdict that needs no warning
+    (:class:`sessioncheck.model.Verdict`)."""
+    from ..model import Verdict
     from ..peer import browser, codes, session
     from ..rtc import protocols as measure
 
@@ -52,6 +54,7 @@ def browser_protocol() -> dict[str, JsonValue]:
             "client": {k: f"{session.PREFIX[session.CLIENT]}-{k}" for k in CHANNEL_KINDS},
             "sync": session.SYNC_LABEL,
         },
+        "peer": {"therapist": session.THERAPIST, "client": session.CLIENT, "ready_verdict": Verdict.VIDEO.value},
         "measure": {
             "version": measure.PROTOCOL_VERSION,
             "kind_ping": measure.KIND_PING,
