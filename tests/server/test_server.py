@@ -17,6 +17,7 @@ from sessioncheck.probes.path import PathProbe
 from sessioncheck.rtc.protocols import Plan
 from sessioncheck.runner import Runner
 from sessioncheck.server.app import RunningServer, start_server
+from sessioncheck.server.clock import ManualClock
 from sessioncheck.server.config import ServerConfig
 from sessioncheck.settings import Settings
 
@@ -27,10 +28,18 @@ TOKEN = "s3cret-token"
 async def server() -> AsyncIterator[RunningServer]:
     srv = await start_server(
         ServerConfig(host="127.0.0.1", port=0, token=TOKEN, max_tests=1, max_duration_s=20,
-                     max_message_bytes=8192)
+                     max_message_bytes=8192),
+        clock=ManualClock(),  # time stands still unless a test moves it
     )
     yield srv
     await srv.stop()
+
+
+async def no_tests_running(srv: RunningServer) -> None:
+    """Wait until the server has ended every test (it says so whenever one ends)."""
+    reflector = srv.reflector
+    async with reflector.changed:
+        await asyncio.wait_for(reflector.changed.wait_for(lambda: not reflector.tests), 5)
 
 
 async def hello(session: aiohttp.ClientSession, url: str, token: str | None = TOKEN
@@ -98,7 +107,7 @@ async def test_broken_offer_is_refused(server: RunningServer) -> None:
         assert reply["type"] == "error"
         assert reply["code"] == "bad_message"
         await ws.close()
-        await asyncio.sleep(0.1)
+        await no_tests_running(server)
         assert (await health(s, server))["active"] == 0
 
 
@@ -125,7 +134,7 @@ async def test_oversized_message_closes_only_that_client(server: RunningServer) 
         assert msg.type is aiohttp.WSMsgType.CLOSE
         assert msg.data == aiohttp.WSCloseCode.MESSAGE_TOO_BIG
         await ws.close()
-        await asyncio.sleep(0.1)
+        await no_tests_running(server)
         h = await health(s, server)
         assert h["active"] == 0
         ws2, again = await hello(s, server.url)
@@ -140,11 +149,11 @@ async def test_too_many_clients_hear_busy_with_retry(server: RunningServer) -> N
         second, reply = await hello(s, server.url)
         assert reply["code"] == "busy"
         assert "retry in" in str(reply["message"])
-        retry = reply["retry_after_s"]
-        assert isinstance(retry, int) and 1 <= retry <= 20
+        # the clock has not moved: the running test has its whole 20 s left
+        assert reply == {"type": "error", "code": "busy", "message": "busy, retry in 20 s", "retry_after_s": 20}
         await second.close()
         await first.close()
-        await asyncio.sleep(0.1)
+        await no_tests_running(server)
         third, ok = await hello(s, server.url)
         assert ok["type"] == "welcome"
         await third.close()
@@ -157,7 +166,7 @@ async def test_silent_client_is_dropped_after_the_hello_timeout(
     async with aiohttp.ClientSession() as s:
         ws = await s.ws_connect(server.url)
         reply = json.loads((await asyncio.wait_for(ws.receive(), 5)).data)
-        assert reply["code"] == "timeout"
+        assert reply == {"type": "error", "code": "timeout", "message": "nothing received for 0.3 s"}
         await ws.close()
 
 
@@ -169,7 +178,7 @@ async def test_probe_against_busy_server_says_busy(server: RunningServer) -> Non
         await holder.close()
     result = report.results[0]
     assert result.measurement("path.outcome").value == "busy"  # type: ignore[union-attr]
-    assert result.measurement("path.retry_after_s") is not None
+    assert result.measurement("path.retry_after_s").value == 20  # type: ignore[union-attr]
     assert [f.code for f in result.findings] == ["network.server_busy"]
 
 
