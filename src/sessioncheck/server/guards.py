@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 
 from . import limits
 from .clock import Clock, MonotonicClock
 from .config import ServerConfig
-from .wire import ErrorCode, refuse
+from .wire import ErrorCode, MessageType, receive_json, refuse
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +23,16 @@ AUTH_FAILURES = 5
 """Wrong tokens one address group may send at once (``/ws`` and ``/room`` together) ..."""
 AUTH_INTERVAL_S = 10.0
 """... and then one per this many seconds."""
+
+
+@dataclass(frozen=True)
+class Caller:
+    """One accepted WebSocket: how the log names its client, and the address group that
+    client's limits count in."""
+
+    ws: web.WebSocketResponse
+    label: str
+    group: str
 
 
 class Guards:
@@ -52,6 +65,43 @@ class Guards:
     def origin_ok(self, request: web.Request) -> bool:
         hosts = [request.host, request.headers.get("X-Forwarded-Host", "").split(",", 1)[0]]
         return limits.origin_allowed(request.headers.get("Origin"), hosts, self.origins)
+
+    async def accept(self, request: web.Request) -> Caller | web.Response:
+        """The WebSocket of a request from an allowed page (or a program), or the refusal
+        to answer instead."""
+        label = self.label(request.remote)
+        if not self.origin_ok(request):
+            return refuse_origin(request, label)
+        ws = web.WebSocketResponse(max_msg_size=self.config.max_message_bytes, heartbeat=10.0)
+        await ws.prepare(request)
+        return Caller(ws, label, limits.address_group(request.remote))
+
+    async def hello(
+        self,
+        caller: Caller,
+        timeout_s: float,
+        version: int,
+        *,
+        bad: str,
+        speaks: str,
+        valid: Callable[[dict[str, Any]], bool] = lambda hello: True,
+    ) -> dict[str, Any] | None:
+        """The caller's first message if it is a ``hello`` (that ``valid`` accepts) of this
+        ``version`` with the right token; otherwise None, once the caller heard why (``bad``:
+        not such a hello, ``speaks``: another version)."""
+        hello = await receive_json(caller.ws, timeout_s)
+        if hello is None:
+            return None
+        if hello.get("type") != MessageType.HELLO or not valid(hello):
+            await refuse(caller.ws, ErrorCode.BAD_MESSAGE, bad)
+            return None
+        if hello.get("version", version) != version:
+            await refuse(caller.ws, ErrorCode.VERSION, speaks)
+            return None
+        if not await self.authenticate(caller.ws, caller.group, hello.get("token")):
+            logger.info("refused %s: wrong token", caller.label)
+            return None
+        return hello
 
     async def authenticate(self, ws: web.WebSocketResponse, group: str, token: object) -> bool:
         """Check the hello's token; refuse (and say so) when wrong or when this address has

@@ -304,4 +304,3 @@ class LoopErrors:
         logger.warning("%s%s", message, f": {type(exc).__name__}: {exc}" if exc is not None else "")
         if exc is not None:
             logger.debug("details", exc_info=exc)
-

@@ -33,11 +33,11 @@ from typing import TYPE_CHECKING
 from aiohttp import WSMsgType, web
 
 from .. import __version__
-from . import limits, wire
+from . import wire
 from .candidates import BadOffer, CandidatePolicy, TurnAddresses, filter_offer, local_addresses, parse_ip
 from .clock import Clock
 from .config import ServerConfig
-from .guards import Guards, refuse_origin
+from .guards import Caller, Guards
 from .wire import ErrorCode, MessageType, parse_object, receive_json, refuse
 
 if TYPE_CHECKING:
@@ -86,25 +86,21 @@ class Reflector:
             self.changed.notify_all()
 
     async def handle_ws(self, request: web.Request) -> web.StreamResponse:
-        peer = self.guards.label(request.remote)
-        if not self.guards.origin_ok(request):
-            return refuse_origin(request, peer)
-        ws = web.WebSocketResponse(max_msg_size=self.config.max_message_bytes, heartbeat=10.0)
-        await ws.prepare(request)
-        group = limits.address_group(request.remote)
+        caller = await self.guards.accept(request)
+        if not isinstance(caller, Caller):
+            return caller
+        ws, peer, group = caller.ws, caller.label, caller.group
         test_id: int | None = None
         try:
-            hello = await receive_json(ws, HELLO_TIMEOUT_S)
+            version = wire.SIGNALLING_VERSION
+            hello = await self.guards.hello(
+                caller,
+                HELLO_TIMEOUT_S,
+                version,
+                bad="the first message must be a hello",
+                speaks=f"this server speaks version {version}",
+            )
             if hello is None:
-                return ws
-            if hello.get("type") != MessageType.HELLO:
-                await refuse(ws, ErrorCode.BAD_MESSAGE, "the first message must be a hello")
-                return ws
-            if hello.get("version", wire.SIGNALLING_VERSION) != wire.SIGNALLING_VERSION:
-                await refuse(ws, ErrorCode.VERSION, f"this server speaks version {wire.SIGNALLING_VERSION}")
-                return ws
-            if not await self.guards.authenticate(ws, group, hello.get("token")):
-                logger.info("refused %s: wrong token", peer)
                 return ws
             mine = [t for t in self.tests.values() if t.group == group]
             if len(self.tests) >= self.config.max_tests or len(mine) >= self.config.max_tests_per_address:

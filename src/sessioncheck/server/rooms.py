@@ -47,7 +47,7 @@ from ..peer import codes
 from . import limits
 from .clock import Clock, MonotonicClock
 from .config import ServerConfig
-from .guards import Guards, refuse_origin
+from .guards import Caller, Guards
 from .wire import (
     RELAYED,
     ROOMS_VERSION,
@@ -56,7 +56,6 @@ from .wire import (
     RoomRole,
     is_closing,
     parse_object,
-    receive_json,
     refuse,
 )
 
@@ -160,27 +159,23 @@ class Rooms:
     # --- the WebSocket ------------------------------------------------------------------------
 
     async def handle_ws(self, request: web.Request) -> web.StreamResponse:
-        address = self.guards.label(request.remote)
-        if not self.guards.origin_ok(request):
-            return refuse_origin(request, address)
-        ws = web.WebSocketResponse(max_msg_size=self.config.max_message_bytes, heartbeat=10.0)
-        await ws.prepare(request)
-        group = limits.address_group(request.remote)
+        caller = await self.guards.accept(request)
+        if not isinstance(caller, Caller):
+            return caller
+        ws, address, group = caller.ws, caller.label, caller.group
         room: Room | None = None
         try:
-            hello = await receive_json(ws, HELLO_TIMEOUT_S)
+            hello = await self.guards.hello(
+                caller,
+                HELLO_TIMEOUT_S,
+                ROOMS_VERSION,
+                bad="the first message must be a hello with a role",
+                speaks=f"this server speaks room version {ROOMS_VERSION}",
+                valid=lambda hello: hello.get("role") in (RoomRole.HOST, RoomRole.JOIN),
+            )
             if hello is None:
                 return ws
-            role = hello.get("role")
-            if hello.get("type") != MessageType.HELLO or role not in (RoomRole.HOST, RoomRole.JOIN):
-                await refuse(ws, ErrorCode.BAD_MESSAGE, "the first message must be a hello with a role")
-                return ws
-            if hello.get("version", ROOMS_VERSION) != ROOMS_VERSION:
-                await refuse(ws, ErrorCode.VERSION, f"this server speaks room version {ROOMS_VERSION}")
-                return ws
-            if not await self.guards.authenticate(ws, group, hello.get("token")):
-                logger.info("refused %s: wrong token", address)
-                return ws
+            role = hello["role"]
             if role == RoomRole.HOST:
                 room = await self._host(ws, group)
             else:
