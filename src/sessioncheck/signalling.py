@@ -22,22 +22,18 @@ import asyncio
 import contextlib
 import ssl
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 
 from .errors import SessioncheckError
-from .server.wire import FROM_PEER, ROOMS_VERSION, SIGNALLING_VERSION, ErrorCode, MessageType, RoomRole
+from .server.wire import FROM_PEER, ROOMS_VERSION, SIGNALLING_VERSION, ErrorCode, Message, MessageType, RoomRole
 from .settings import IceServer, SettingsError, parse_ice_servers
 
 CONNECT_TIMEOUT_S = 5.0
 REPLY_TIMEOUT_S = 5.0
 MAX_MESSAGE_BYTES = 1024 * 1024
 """Largest message taken from a server."""
-
-Message = dict[str, Any]
-"""A decoded JSON object (values are whatever JSON holds)."""
 
 
 class SignallingError(SessioncheckError):
@@ -356,7 +352,7 @@ class RoomClient:
 
         getter = asyncio.ensure_future(get())
         try:
-            waiting: set[asyncio.Future[Any]] = {getter, self.ended, self._refusal}
+            waiting: set[asyncio.Future[Message] | asyncio.Future[TestEnded]] = {getter, self.ended, self._refusal}
             done, _ = await asyncio.wait(waiting, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
         finally:
             if not getter.done():

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from typing import Any
 
 from aiohttp import web
+from aiohttp.web import RequestHandler
 
 from . import limits
 from .clock import Clock
@@ -116,9 +116,9 @@ class _GuardedServer(web.Server):
     closing those beyond :class:`limits.ConnectionGuard`'s caps at once."""
 
     guards: Guards
-    groups: dict[object, str]
+    groups: dict[RequestHandler, str]
 
-    def connection_made(self, handler: Any, transport: asyncio.Transport) -> None:  # aiohttp's RequestHandler
+    def connection_made(self, handler: RequestHandler, transport: asyncio.Transport) -> None:
         super().connection_made(handler, transport)
         peer = transport.get_extra_info("peername")
         group = limits.address_group(str(peer[0]) if isinstance(peer, tuple) and peer else None)
@@ -130,7 +130,7 @@ class _GuardedServer(web.Server):
             return
         self.groups[handler] = group
 
-    def connection_lost(self, handler: Any, exc: BaseException | None = None) -> None:
+    def connection_lost(self, handler: RequestHandler, exc: BaseException | None = None) -> None:
         group = self.groups.pop(handler, None)
         if group is not None:
             self.guards.connections.release(group)

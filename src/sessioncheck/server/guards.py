@@ -8,14 +8,13 @@ import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from aiohttp import web
 
 from . import limits
 from .clock import Clock, MonotonicClock
 from .config import ServerConfig
-from .wire import ErrorCode, MessageType, receive_json, refuse
+from .wire import ErrorCode, Message, MessageType, receive_json, refuse
 
 logger = logging.getLogger(__name__)
 
@@ -84,8 +83,8 @@ class Guards:
         *,
         bad: str,
         speaks: str,
-        valid: Callable[[dict[str, Any]], bool] = lambda hello: True,
-    ) -> dict[str, Any] | None:
+        valid: Callable[[Message], bool] = lambda hello: True,
+    ) -> Message | None:
         """The caller's first message if it is a ``hello`` (that ``valid`` accepts) of this
         ``version`` with the right token; otherwise None, once the caller heard why (``bad``:
         not such a hello, ``speaks``: another version)."""

@@ -28,6 +28,8 @@ NEGOTIATED_CHANNELS = True
 """Announced in the welcome: this server honours an offer's ``negotiated_id``. A client
 negotiates its channels out of band only with a server that says so (an older server
 would ignore the id, and the client's channels would lead nowhere)."""
+Message = dict[str, Any]
+"""A decoded message: a JSON object (its values are whatever JSON holds)."""
 FROM_PEER = "peer"
 """The ``from`` of a ``bye`` one side of a room sends (the server's own ``bye`` has none)."""
 
@@ -84,7 +86,7 @@ class ErrorCode(StrEnum):
     USED = "used"
 
 
-def parse_object(data: Any) -> dict[str, Any] | None:
+def parse_object(data: str | bytes | bytearray) -> Message | None:
     """A signalling message as a JSON object, or None for anything else: not JSON, not an
     object, nested too deep for the parser (``RecursionError``), numbers too long."""
     try:
@@ -97,7 +99,7 @@ def parse_object(data: Any) -> dict[str, Any] | None:
 _CLOSED = (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED)
 
 
-async def receive_json(ws: web.WebSocketResponse, timeout_s: float) -> dict[str, Any] | None:
+async def receive_json(ws: web.WebSocketResponse, timeout_s: float) -> Message | None:
     """The next JSON object, or None after telling the client what was wrong (nothing is
     said to a socket that closed or broke)."""
     try:
