@@ -25,11 +25,17 @@ TOKEN = "s3cret-token"
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[RunningServer]:
+def clock() -> ManualClock:
+    """The server's time: it stands still unless a test moves it."""
+    return ManualClock()
+
+
+@pytest.fixture
+async def server(clock: ManualClock) -> AsyncIterator[RunningServer]:
     srv = await start_server(
         ServerConfig(host="127.0.0.1", port=0, token=TOKEN, max_tests=1, max_duration_s=20,
                      max_message_bytes=8192),
-        clock=ManualClock(),  # time stands still unless a test moves it
+        clock=clock,
     )
     yield srv
     await srv.stop()
@@ -157,6 +163,18 @@ async def test_too_many_clients_hear_busy_with_retry(server: RunningServer) -> N
         third, ok = await hello(s, server.url)
         assert ok["type"] == "welcome"
         await third.close()
+
+
+async def test_a_test_ends_at_the_duration_limit(server: RunningServer, clock: ManualClock) -> None:
+    async with aiohttp.ClientSession() as s:
+        ws, welcome = await hello(s, server.url)
+        assert welcome["type"] == "welcome" and welcome["max_duration_s"] == 20
+        clock.advance(20)
+        bye = json.loads((await asyncio.wait_for(ws.receive(), 5)).data)
+        assert bye == {"type": "bye", "reason": "test duration limit reached"}
+        assert (await asyncio.wait_for(ws.receive(), 5)).type is aiohttp.WSMsgType.CLOSE
+        await no_tests_running(server)
+        assert server.reflector.completed == 1
 
 
 async def test_silent_client_is_dropped_after_the_hello_timeout(
