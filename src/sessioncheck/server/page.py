@@ -25,6 +25,16 @@ PHRASES_SLOT = "/*PHRASES*/{}"
 CHANNEL_KINDS = ("ctl", "probe", "bulk")
 """A measurer's channels: ``<prefix>-ctl``, ``-probe``, ``-bulk`` (see ``create_channels``)."""
 
+PLAN_FIELDS = (
+    "ping_interval_s",
+    "throughput_max_s",
+    "throughput_min_s",
+    "window_s",
+    "loaded_ping_interval_s",
+    "media_s",
+)
+"""The fields of :class:`sessioncheck.rtc.protocols.Plan` the page's own measurements use."""
+
 JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
 
 
@@ -70,7 +80,11 @@ def browser_protocol() -> dict[str, JsonValue]:
             "buffer_max": measure.BUFFER_MAX,
             "buffer_target_ms": round(measure.BUFFER_TARGET_S * 1000),
             "drain_max_ms": round(session.DRAIN_MAX_S * 1000),
+            "capacity_max_ms": round(measure.CAPACITY_MAX_S * 1000),
+            "video_bitrate": measure.VIDEO_BITRATE,
         },
+        # the timing the therapist's "go" sends; these defaults fill in what it leaves out
+        "plan": {k: getattr(measure.Plan(), k) for k in PLAN_FIELDS},
     }
 
 

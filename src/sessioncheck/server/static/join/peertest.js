@@ -10,10 +10,6 @@ import { phrase, step } from "./ui.js";
 
 const CLIENT = PROTOCOL.peer.client;  // our side's role in the results
 const TIMEOUTS = { server: 5000, connect: 10000, phase: 15000, exchange: 8000, gather: 5000 };
-const DEFAULT_PLAN = {
-  ping_interval_s: 0.02, throughput_max_s: 2.6, throughput_min_s: 0.8, window_s: 0.2,
-  loaded_ping_interval_s: 0.05, media_s: 1.5,
-};
 
 const now = () => performance.now();
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -351,7 +347,7 @@ export class PeerTest {
 
   async phases() {
     const go = await this.next("idle", "go", "start the test");
-    this.plan = { ...DEFAULT_PLAN, ...(go.plan || {}) };
+    this.plan = { ...PROTOCOL.plan, ...(go.plan || {}) };
     this.sendFacts();  // now the therapist's side listens on peer-sync
     await this.pingsOnly();
     await this.next("upload", "go", "finish the delay test");
@@ -384,7 +380,7 @@ export class PeerTest {
 
   maxMs() {
     const rtt = median(this.rtts.map(([, r]) => r)) || 200;
-    return Math.min(4000, this.plan.throughput_max_s * 1000 + 3 * rtt);
+    return Math.min(MEASURE.capacity_max_ms, this.plan.throughput_max_s * 1000 + 3 * rtt);
   }
 
   // upload: fill cl-bulk (reliable) with flow control on bufferedAmount; the therapist's
@@ -463,7 +459,7 @@ export class PeerTest {
         try {  // a call's 720p rate, as the sessioncheck peer sends
           const params = sender.getParameters();
           if (params.encodings && params.encodings.length) {
-            params.encodings[0].maxBitrate = 1500000;
+            params.encodings[0].maxBitrate = MEASURE.video_bitrate;
             await sender.setParameters(params);
           }
         } catch (e) { console.log("sessioncheck: video bitrate not set: " + e); }
