@@ -650,7 +650,9 @@ async def test_a_test_whose_connection_never_comes_up_frees_its_slot(monkeypatch
             bye = await recv(ws, 10)  # the answer is never used: no connection
             assert bye == {"type": "bye", "reason": "the connection to the test server did not come up"}
             assert time.monotonic() - started < 5
-            await asyncio.wait_for(_until(lambda: not srv.reflector.tests), 5)
+            reflector = srv.reflector
+            async with reflector.changed:  # notified as each test ends
+                await asyncio.wait_for(reflector.changed.wait_for(lambda: not reflector.tests), 5)
     finally:
         await close_all(pc)
 
