@@ -8,7 +8,7 @@ import signal
 import pytest
 
 from sessioncheck.lab import Lab, LabCommandError
-from sessioncheck.lab.delay import DelayStage, expected_rfc3550_jitter
+from sessioncheck.lab.delay import DelayStage, expected_ping_rtt, expected_rfc3550_jitter
 from sessioncheck.lab.measure import start_echo_server, udp_echo
 from sessioncheck.lab.shaping import Direction, Impairment, apply
 
@@ -75,3 +75,24 @@ def test_stage_rejects_impossible_settings() -> None:
         DelayStage(1, delay_ms=5, jitter_ms=10)
     with pytest.raises(ValueError, match="negative"):
         DelayStage(1, delay_ms=-1)
+
+
+def test_expected_ping_rtt_model() -> None:
+    """Without jitter the RTT is the two delays; FIFO jitter adds; reordering adds nothing."""
+    assert expected_ping_rtt((60, 0), (60, 0), 12, 52) == 120
+    fifo = expected_ping_rtt((60, 15), (60, 15), 12, 52)
+    assert 122.5 < fifo < 124.0
+    assert expected_ping_rtt((60, 15), (60, 15), 12, 52, reorder=True) == pytest.approx(120, abs=0.5)
+    # spaced wider than 2J, no ping waits for another
+    assert expected_ping_rtt((60, 15), (60, 15), 40, 52) == pytest.approx(120, abs=0.5)
+
+
+def test_scenario_ping_spacing_is_the_path_probes() -> None:
+    """The lab's model of the probe's pings must follow the probe's own plan."""
+    from sessioncheck.lab.scenario import PROBE_PACED_INTERVAL_MS, PROBE_PING_INTERVAL_MS, PROBE_QUIET_PINGS
+    from sessioncheck.rtc.measure.results import Plan
+
+    plan = Plan()
+    assert plan.ping_interval_s * 1000 == pytest.approx(PROBE_PING_INTERVAL_MS)
+    assert plan.quiet_pings == PROBE_QUIET_PINGS
+    assert plan.paced_interval_ms == PROBE_PACED_INTERVAL_MS

@@ -73,7 +73,8 @@ def test_catalogue_ranges_follow_from_the_truth_and_the_targets() -> None:
 def test_truth_uses_the_delay_stage_model() -> None:
     s = load_scenario(CATALOGUE / "congested-wifi.toml")
     t = s.truth()
-    assert t["path.up_kbps"] == 800 and t["path.rtt_ms"] == 120
+    # pings 12 ms apart through ±15 ms FIFO stages wait behind each other: 123.2, not 60 + 60
+    assert t["path.up_kbps"] == 800 and t["path.rtt_ms"] == 123.2
     assert 3 < t["path.jitter_up_ms"] < 2 * 15 / 3  # FIFO at 5 ms spacing: below 2J/3
 
 

@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import SessioncheckError
-from .delay import expected_rfc3550_jitter
+from .delay import expected_ping_rtt, expected_rfc3550_jitter
 from .shaping import DEFAULT_QUEUE_MS, Direction, Impairment
 
 TOP_KEYS = {"title", "description", "probes", "args", "timeout_s", "network", "virtual_audio",
@@ -65,7 +65,11 @@ PLACEHOLDERS = ("server_ip", "server_url", "ice_servers_file", "ca_file", "turn_
                 "turn_tls_url", "turn_username", "turn_credential", "scenario_dir")
 DEFAULT_TIMEOUT_S = 120.0
 PROBE_PACED_INTERVAL_MS = 5.0
-"""Spacing of the path probe's paced packets (``rtc.protocols.Plan.paced_interval_ms``)."""
+"""Spacing of the path probe's paced packets (``rtc.measure.results.Plan.paced_interval_ms``)."""
+PROBE_PING_INTERVAL_MS = 12.0
+"""Spacing of the path probe's quiet pings (``rtc.measure.results.Plan.ping_interval_s``)."""
+PROBE_QUIET_PINGS = 52
+"""How many quiet pings its RTT is the median of (``rtc.measure.results.Plan.quiet_pings``)."""
 
 
 class ScenarioError(SessioncheckError, ValueError):
@@ -126,22 +130,28 @@ class Scenario:
     def truth(self) -> dict[str, float]:
         """What the link is configured to be, in the path probe's measurement keys.
 
-        Bandwidth is the configured wire rate; RTT the sum of the one-way delays; loss the
-        configured percentage; jitter the RFC 3550 value that the delay stage's uniform ±J
-        gives the path probe's paced packets (every :data:`PROBE_PACED_INTERVAL_MS`): 2J/3
-        for packets spaced wider than 2J, less when they queue behind each other.
+        Bandwidth is the configured wire rate; loss the configured percentage. RTT is the
+        median RTT the delay stage gives the path probe's quiet pings (every
+        :data:`PROBE_PING_INTERVAL_MS`): the sum of the one-way delays without jitter, more
+        on a jittery FIFO link, where a ping that drew a short delay waits for the one
+        before it (``lab.delay.expected_ping_rtt``: 60 ± 15 ms each way gives 123.1, not
+        120). Jitter is the RFC 3550 value that the delay stage's uniform ±J gives the path
+        probe's paced packets (every :data:`PROBE_PACED_INTERVAL_MS`): 2J/3 for packets
+        spaced wider than 2J, less when they queue behind each other.
         """
         if self.network is None:
             return {}
         up, down = self.network.up, self.network.down
-        out: dict[str, float] = {"path.rtt_ms": up.delay_ms + down.delay_ms}
+        reorder = self.network.impairment.reorder
+        rtt = expected_ping_rtt((up.delay_ms, up.jitter_ms), (down.delay_ms, down.jitter_ms),
+                                PROBE_PING_INTERVAL_MS, PROBE_QUIET_PINGS, reorder)
+        out: dict[str, float] = {"path.rtt_ms": round(rtt, 1)}
         if up.rate_kbit is not None:
             out["path.up_kbps"] = up.rate_kbit
         if down.rate_kbit is not None:
             out["path.down_kbps"] = down.rate_kbit
         out["path.loss_up_pct"] = up.loss_pct
         out["path.loss_down_pct"] = down.loss_pct
-        reorder = self.network.impairment.reorder
         for key, d in (("path.jitter_up_ms", up), ("path.jitter_down_ms", down)):
             out[key] = round(expected_rfc3550_jitter(d.jitter_ms, PROBE_PACED_INTERVAL_MS,
                                                      reorder), 2)
