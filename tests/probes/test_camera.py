@@ -28,7 +28,7 @@ SHORT_S = 1.5
 @pytest.fixture(autouse=True)
 def short_capture(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(camera_probe, "CAPTURE_SECONDS", SHORT_S)
-    monkeypatch.chdir(REPO)  # virtual sources name probes/camera/face.jpg
+    monkeypatch.chdir(REPO)  # virtual sources name scenarios/camera/face.jpg
 
 
 @pytest.mark.parametrize("path", scenario_files("camera"), ids=lambda p: p.stem)
