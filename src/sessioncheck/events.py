@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from .model import ProbeResult, Report
 
@@ -34,6 +35,9 @@ class Progress:
     probe: str
     fraction: float
     note: str = ""
+    """A code, worded by ``catalogue.progress_note`` when shown (``progress.<probe>.<note>``)."""
+    values: Mapping[str, str | int | float] = field(default_factory=dict)
+    """The note's template fields."""
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,10 @@ import os
 import stat
 from pathlib import Path
 
+from .errors import SessioncheckError
 
-class FileProblem(ValueError):
+
+class FileProblem(SessioncheckError, ValueError):
     """The file cannot be read; the message (without the file name) says why, in plain words."""
 
 

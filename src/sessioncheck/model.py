@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from .errors import SessioncheckError
+
 SCHEMA_VERSION = 1
 """Version of the report's JSON form. Bump on any incompatible change."""
 
@@ -21,8 +23,10 @@ Value = float | int | str | bool | None
 """What a measurement or a piece of evidence can hold."""
 
 
-class ModelError(ValueError):
+class ModelError(SessioncheckError, ValueError):
     """A report or one of its parts does not have the expected shape."""
+
+    title_key = "error.title.report_file"
 
 
 class Severity(StrEnum):
@@ -257,6 +261,12 @@ class Report:
     or could not measure."""
     redacted: bool = True
     """True when addresses were removed before this report was rendered or saved."""
+    top_fixes: tuple[str, ...] | None = None
+    """Codes of the findings to act on first, worst first (at most three, never ``info``),
+    as advice decided them when it decided the verdict (:func:`sessioncheck.advice.verdict.decide`).
+    ``None``: not decided (a report built by hand). A file saved before the field existed
+    gets them from advice when loaded (:func:`sessioncheck.report.io.report_from_json`).
+    Front ends show :meth:`fixes`."""
     schema_version: int = SCHEMA_VERSION
 
     def result(self, probe: str) -> ProbeResult | None:
@@ -268,6 +278,21 @@ class Report:
     @property
     def findings(self) -> tuple[Finding, ...]:
         return tuple(f for r in self.results for f in r.findings)
+
+    def fixes(self) -> tuple[Finding, ...]:
+        """The findings named by :attr:`top_fixes`, in that order (none when not decided).
+
+        A code named twice stands for its findings in the order the results hold them.
+        """
+        by_code: dict[str, list[Finding]] = {}
+        for f in reversed(self.findings):  # so that pop() gives them in order
+            by_code.setdefault(f.code, []).append(f)
+        out = []
+        for code in self.top_fixes or ():  # linear: a hostile file may name many codes
+            left = by_code.get(code)
+            if left:
+                out.append(left.pop())
+        return tuple(out)
 
     def with_results(self, results: Sequence[ProbeResult]) -> Report:
         return replace(self, results=tuple(results))
@@ -284,6 +309,7 @@ class Report:
             "untested": list(self.untested),
             "interrupted": self.interrupted,
             "redacted": self.redacted,
+            "top_fixes": None if self.top_fixes is None else list(self.top_fixes),
             "results": [r.to_dict() for r in self.results],
         }
 
@@ -314,6 +340,9 @@ class Report:
             # Written before these fields existed: trust it no further than its results show.
             untested = tuple(r.probe for r in results if r.status in (Status.SKIP, Status.ERROR))
             complete = not untested and not interrupted
+        top_fixes = None
+        if data.get("top_fixes") is not None:
+            top_fixes = tuple(_str(c, "top fix") for c in _list(data["top_fixes"]))
         return cls(
             schema_version=version,
             tool_version=_str(data["tool_version"], "tool_version"),
@@ -325,6 +354,7 @@ class Report:
             verdict_complete=complete,
             untested=untested,
             redacted=_bool(data.get("redacted", True), "redacted"),
+            top_fixes=top_fixes,
             results=results,
         )
 

@@ -186,6 +186,7 @@ class Runner:
             verdict_reason=decision.reason,
             verdict_complete=decision.complete,
             untested=decision.untested,
+            top_fixes=decision.top_fixes,
             results=tuple(results),
             interrupted=self._cancelled,
             redacted=False,

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .crashlog import remember_secret
+from .errors import SessioncheckError
 from .files import FileProblem, read_small_file
 
 DEFAULT_CONFIG_PATH = Path("~/.config/sessioncheck/config.toml")
@@ -30,8 +31,10 @@ PUBLIC_STUN_SERVERS: tuple[str, ...] = (
 """Used by the ``ice`` probe when no server is configured."""
 
 
-class SettingsError(ValueError):
+class SettingsError(SessioncheckError, ValueError):
     """Settings could not be read. The message names the problem and what to do."""
+
+    title_key = "error.title.settings"
 
 
 @dataclass(frozen=True)

@@ -163,7 +163,7 @@ and the pings beside the blast; the ramp's ×1.6 overshoot of a 150 Mbit/s test 
 
 @pytest.mark.usefixtures("lab_ok")
 def test_gentle_mode_never_puts_more_than_the_cap_on_the_link(lab: Lab) -> None:
-    from sessioncheck.rtc.protocols import GENTLE_MAX_KBPS
+    from sessioncheck.rtc.measure.blast import GENTLE_MAX_KBPS
 
     shaping.apply(lab, Impairment(up=Direction(rate_kbit=GENTLE_LINK_KBIT), down=Direction(rate_kbit=GENTLE_LINK_KBIT)))
     url = start_serve(lab)

@@ -7,7 +7,7 @@ import asyncio
 from sessioncheck.events import ProbeFinished, Progress, RunFinished, Sample
 from sessioncheck.peer import PeerJoined, RoomCreated, host, join
 from sessioncheck.peer.session import PeerPlan
-from sessioncheck.rtc.protocols import Plan
+from sessioncheck.rtc.measure.results import Plan
 from sessioncheck.server.app import ServerConfig, start_server
 from sessioncheck.settings import Settings
 

@@ -55,7 +55,7 @@ async def _send(meter: media_loop.SendMeter, frames: int, work_s: float) -> dict
     import asyncio
 
     from sessioncheck.probes.base import ProbeContext
-    from sessioncheck.rtc.protocols import make_media_sources
+    from sessioncheck.rtc.measure.media import make_media_sources
 
     _audio, video, gate = make_media_sources()
     track = meter.wrap(video)

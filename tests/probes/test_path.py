@@ -14,7 +14,7 @@ from sessioncheck.events import Sample
 from sessioncheck.model import Measurement, ProbeResult, Status
 from sessioncheck.probes import PROBES, load_probe
 from sessioncheck.probes.path import PathProbe, first_turn_url, ice_attempts
-from sessioncheck.rtc.protocols import Plan
+from sessioncheck.rtc.measure.results import Plan
 from sessioncheck.runner import Runner
 from sessioncheck.settings import IceServer, Settings
 
@@ -90,7 +90,7 @@ async def test_a_server_that_does_not_announce_negotiated_channels_gets_them_in_
 ) -> None:
     """An older server neither announces ``negotiated_channels`` nor creates channels from
     an offer's ``negotiated_id``: the client must announce its channels in-band for it."""
-    from sessioncheck.rtc.protocols import Responder
+    from sessioncheck.rtc.measure.responder import Responder
     from sessioncheck.server import app
 
     def ignore(self: Responder, negotiated_id: int) -> None:

@@ -14,7 +14,7 @@ import pytest
 from sessioncheck.events import Progress
 from sessioncheck.model import Status
 from sessioncheck.probes.path import PathProbe
-from sessioncheck.rtc.protocols import Plan
+from sessioncheck.rtc.measure.results import Plan
 from sessioncheck.runner import Runner
 from sessioncheck.server.app import RunningServer, ServerConfig, start_server
 from sessioncheck.settings import Settings

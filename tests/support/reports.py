@@ -6,13 +6,13 @@ import json
 from importlib import resources
 from typing import Any
 
-from sessioncheck.advice import catalogue
+from sessioncheck.advice import rules
 from sessioncheck.model import Measurement, ProbeResult, Report, Status, Verdict
 
 
 def sample_report() -> Report:
     """A report with addresses in it, a finding, a skip and an error."""
-    auth = catalogue.finding(
+    auth = rules.finding(
         "ice.turn_auth_failed",
         {"ice.check1.url": "turn:203.0.113.7:3478", "ice.check1.code": 401},
         url="turn:203.0.113.7:3478",

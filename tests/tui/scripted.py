@@ -51,6 +51,7 @@ def report_of(results: Sequence[ProbeResult], *, interrupted: bool = False) -> R
         verdict_reason=d.reason,
         verdict_complete=d.complete,
         untested=d.untested,
+        top_fixes=d.top_fixes,
         results=tuple(results),
         interrupted=interrupted,
         redacted=False,

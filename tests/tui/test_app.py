@@ -14,11 +14,12 @@ import pytest
 from textual.widgets import Button, Static
 
 from sessioncheck.advice import catalogue
-from sessioncheck.cli import ExitCode
+from sessioncheck.advice.verdict import merge_rerun
+from sessioncheck.errors import ExitCode
 from sessioncheck.events import ProbeStarted
 from sessioncheck.model import Audience, Status, Verdict
 from sessioncheck.report import load_report
-from sessioncheck.tui.app import SessionCheckApp, default_save_path, merge_rerun
+from sessioncheck.tui.app import SessionCheckApp, default_save_path
 from sessioncheck.tui.devices import DeviceFeeds
 from sessioncheck.tui.screens.devices import DevicesScreen
 from sessioncheck.tui.screens.dialogs import QuitScreen, SaveScreen

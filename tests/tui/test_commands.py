@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from sessioncheck.advice import catalogue
-from sessioncheck.cli import ExitCode, main
+from sessioncheck.cli import main
+from sessioncheck.errors import ExitCode
 
 
 def free_port() -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sessioncheck.advice import catalogue
-from sessioncheck.cli import ExitCode
+from sessioncheck.errors import ExitCode
 from sessioncheck.events import ProbeStarted
 from sessioncheck.report import load_report
 from sessioncheck.tui.app import SessionCheckApp

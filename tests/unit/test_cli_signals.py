@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from sessioncheck.cli import ExitCode
+from sessioncheck.errors import ExitCode
 from support.reports import validate
 
 STOP_CODES = {signal.SIGINT: 130, signal.SIGTERM: 143, signal.SIGHUP: 129}

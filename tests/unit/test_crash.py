@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from sessioncheck import crashlog
-from sessioncheck.cli import ExitCode
+from sessioncheck.errors import ExitCode
 from sessioncheck.settings import IceServer, Settings
 from support.reports import validate
 

@@ -82,7 +82,7 @@ def test_needed_kbps() -> None:
 
 
 def test_sustained_rate_over_three_windows() -> None:
-    from sessioncheck.rtc.protocols import sustained_kbps
+    from sessioncheck.rtc.measure.bulk import sustained_kbps
 
     # (start ms, end ms, bytes): 200 ms windows; 25 000 B per 200 ms = 1000 kbit/s
     ramp = [(0.0, 200.0, 50_000), (200.0, 400.0, 5_000), (400.0, 600.0, 25_000),

@@ -8,8 +8,7 @@ from dataclasses import replace
 import jsonschema
 import pytest
 
-from sessioncheck.advice import catalogue
-from sessioncheck.advice.rules import judge
+from sessioncheck.advice.rules import finding, judge
 from sessioncheck.model import Audience, Measurement, ProbeResult, Report, Status
 from sessioncheck.peer.combine import measurements_to_wire
 from sessioncheck.report.redact import (
@@ -237,7 +236,7 @@ def test_user_names_and_secrets_in_text_are_removed(text: str, expected: str) ->
 
 def test_turn_username_is_removed_from_every_part_of_a_report() -> None:
     user = "1733100000:alice.m"
-    auth = catalogue.finding(
+    auth = finding(
         "ice.turn_auth_failed",
         {"ice.check1.username": user, "ice.check1.code": 401},
         url="turn:turn.example.org:3478",

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sessioncheck.advice import catalogue
-from sessioncheck.cli import ExitCode
+from sessioncheck.advice import catalogue, rules
+from sessioncheck.errors import ExitCode
 from sessioncheck.model import Measurement, ProbeResult, Report, Status, Verdict
 from sessioncheck.peer.combine import SideData, combined_report, combined_result
 from sessioncheck.report.io import report_to_json
@@ -28,7 +28,7 @@ def _show(path: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def info_report() -> Report:
-    wifi = catalogue.finding("system.on_wifi", {"system.interfaces": "wlan0"}, interfaces="wlan0")
+    wifi = rules.finding("system.on_wifi", {"system.interfaces": "wlan0"}, interfaces="wlan0")
     return Report(
         tool_version="0.1.0",
         created="2026-11-25T10:00:00+00:00",

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from sessioncheck.advice import catalogue
+from sessioncheck.advice import catalogue, rules
 from sessioncheck.advice.verdict import NEEDED_FOR_CHECK, NEEDED_FOR_PEER, decide
 from sessioncheck.model import Finding, ProbeResult, Status, Verdict
 
 
 def finding(code: str) -> Finding:
     entry = catalogue.ENTRIES[code]
-    return catalogue.finding(code, {}, **{f: 1.0 for f in entry.fields})
+    return rules.finding(code, {}, **{f: 1.0 for f in entry.fields})
 
 
 def result(probe: str, *codes: str, status: Status | None = None) -> ProbeResult:

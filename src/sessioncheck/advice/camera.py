@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from ..model import Finding
 from ..settings import Thresholds
-from .catalogue import finding
 from .devices_common import device_problem
-from .rules import Measures
+from .rules import Measures, finding
 
 DARK_LUMA = 50.0
 """Mean luma (0–255) below which the picture is too dark."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from ..model import Finding
-from .catalogue import PHRASES, finding, phrase
-from .rules import Measures
+from .catalogue import PHRASES, phrase
+from .rules import Measures, finding
 
 DEVICE_PROBLEMS = {
     "missing": "missing",

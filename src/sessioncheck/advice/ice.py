@@ -28,8 +28,7 @@ from dataclasses import dataclass, field
 
 from ..model import Finding, Value
 from ..settings import Thresholds
-from .catalogue import finding
-from .rules import Measures
+from .rules import Measures, finding
 
 NO_ANSWER = frozenset({"dns_failed", "timeout", "unreachable", "refused"})
 """Outcomes that mean the server never responded at the STUN/TURN or TLS level."""

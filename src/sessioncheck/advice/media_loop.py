@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from ..model import Finding
 from ..settings import Thresholds
-from .catalogue import finding
-from .rules import Measures
+from .rules import Measures, finding
 
 MIN_FPS_SHARE = 0.8
 """Frames encoded and decoded per second, as a share of the target, below which video suffers."""

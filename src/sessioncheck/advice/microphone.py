@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from ..model import Finding
 from ..settings import Thresholds
-from .catalogue import finding
 from .devices_common import device_problem, permission_setting
-from .rules import Measures
+from .rules import Measures, finding
 
 SILENT_PEAK_DBFS = -60.0
 """Peak below this over the whole listen: (nearly) nothing reaches the microphone."""

@@ -29,9 +29,8 @@ from dataclasses import replace
 from ..model import Finding, Impact, Severity, Value
 from ..settings import Thresholds
 from . import catalogue, media_loop
-from .catalogue import finding
 from .quality import audio_mos, needed_kbps, r_factor, recommended_tier
-from .rules import Measures
+from .rules import Measures, finding
 
 BUFFERBLOAT_MS = 100.0
 """Extra delay under load that people notice in conversation."""

@@ -18,10 +18,9 @@ from dataclasses import replace
 from ..model import Finding, Impact, Severity, Value
 from ..settings import Thresholds
 from . import catalogue
-from .catalogue import finding
 from .path import AUDIO_MIN_KBPS, BUFFERBLOAT_MS, VIDEO_MIN_TIER
 from .quality import audio_mos, needed_kbps, r_factor, recommended_tier
-from .rules import Measures
+from .rules import Measures, finding
 
 SIDES = ("therapist", "client")
 OTHER = {"therapist": "client", "client": "therapist"}

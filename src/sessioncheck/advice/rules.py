@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from ..model import Finding, Measurement, Severity, Status, Value
 from ..settings import Thresholds
+from . import catalogue
+from .severity import SEVERITY
 
 RULE_MODULES: dict[str, str] = {
     "system": "sessioncheck.advice.system",
@@ -85,3 +88,11 @@ def status_for(findings: Iterable[Finding]) -> Status:
     if worst >= Severity.WARN.rank:
         return Status.WARN
     return Status.PASS
+
+
+def finding(code: str, evidence: Mapping[str, Value], /, **values: Any) -> Finding:
+    """The finding ``code``: its level from :data:`~.severity.SEVERITY`, its words from the
+    catalogue formatted with ``values`` (the template fields the rule must supply)."""
+    wording = catalogue.wording(code, **values)
+    severity, impact = SEVERITY[code]
+    return Finding(code=code, severity=severity, impact=impact, wording=wording, evidence=dict(evidence))

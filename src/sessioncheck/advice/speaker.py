@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from ..model import Finding
 from ..settings import Thresholds
-from .catalogue import finding
 from .devices_common import holder_names
-from .rules import Measures
+from .rules import Measures, finding
 
 ECHO_STRONG_DB = -20.0
 """The test sweep coming back louder than this (relative to what was played) is a strong

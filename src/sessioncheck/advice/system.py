@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from ..model import Finding
 from ..settings import Thresholds
-from .catalogue import finding
-from .rules import Measures
+from .rules import Measures, finding
 
 
 def judge(m: Measures, t: Thresholds, timed_out: bool) -> list[Finding]:

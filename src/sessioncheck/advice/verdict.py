@@ -10,9 +10,9 @@ stands or a test the verdict depends on did not run.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from ..model import Audience, Finding, Impact, ProbeResult, Severity, Status, Verdict
+from ..model import Audience, Finding, Impact, ProbeResult, Report, Severity, Status, Verdict
 from . import catalogue
 
 NEEDED_FOR_CHECK: tuple[str, ...] = ("system", "ice", "camera", "microphone", "speaker", "path")
@@ -51,6 +51,23 @@ UNTESTED_CODES: frozenset[str] = frozenset(
 """Findings that mean "this could not be measured", not "this is bad": the probe ran, but the
 thing the verdict needs from it was not tested."""
 
+NO_TEST_OUTCOMES: frozenset[str] = frozenset(
+    {
+        # the server refused the room or the code
+        "bad_code", "expired", "used", "rate_limited", "auth_failed", "busy", "version",
+        # the server could not be reached or spoke nonsense
+        "bad_url", "server_unreachable", "protocol_error", "bad_message", "timeout",
+    }
+)
+"""Peer-test outcomes (``peer.session``'s ``outcome``, plain strings or their ``StrEnum``) where
+no test ran at all: the front end says why in one line and keeps no report, exit
+:attr:`~sessioncheck.errors.ExitCode.USAGE`. Every other outcome ends with a report."""
+
+
+def no_test_ran(outcome: str) -> bool:
+    """True when a peer test with this outcome never started measuring (:data:`NO_TEST_OUTCOMES`)."""
+    return outcome in NO_TEST_OUTCOMES
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -64,6 +81,8 @@ class Decision:
     untested: tuple[str, ...]
     """Probe ids the verdict needed that did not run, were skipped, broke, were interrupted, or
     could not measure, in plan order."""
+    top_fixes: tuple[str, ...] = ()
+    """Codes of the findings to act on first (:func:`top_fixes`), for :attr:`Report.top_fixes`."""
 
 
 def _rank(f: Finding) -> tuple[int, int]:
@@ -102,19 +121,20 @@ def decide(
     failures = [f for f in findings if f.severity is Severity.FAIL]
     complete = not untested and not failures and not interrupted
     gaps = _gaps_sentence(untested, failures, interrupted=interrupted)
+    fixes = fix_codes(results)
 
     if worst is not None and worst.impact is Impact.CALL:
         reason = catalogue.phrase("verdict.phone", reason=_sentence(worst.for_audience(Audience.CLIENT).title))
-        return Decision(Verdict.PHONE, reason, complete, untested)
+        return Decision(Verdict.PHONE, reason, complete, untested, fixes)
     if worst is not None and worst.impact is Impact.VIDEO:
         reason = catalogue.phrase("verdict.audio_only", reason=_sentence(worst.for_audience(Audience.CLIENT).title))
         if gaps:
             reason = f"{reason} {gaps}"
-        return Decision(Verdict.AUDIO_ONLY, reason, complete, untested)
+        return Decision(Verdict.AUDIO_ONLY, reason, complete, untested, fixes)
     if complete:
-        return Decision(Verdict.VIDEO, catalogue.phrase("verdict.video"), True, ())
+        return Decision(Verdict.VIDEO, catalogue.phrase("verdict.video"), True, (), fixes)
     key = "verdict.partly" if len(untested) < len(needed) else "verdict.partly_nothing"
-    return Decision(Verdict.VIDEO, catalogue.phrase(key, gaps=gaps), False, untested)
+    return Decision(Verdict.VIDEO, catalogue.phrase(key, gaps=gaps), False, untested, fixes)
 
 
 def _gaps_sentence(untested: Sequence[str], failures: Sequence[Finding], *, interrupted: bool) -> str:
@@ -157,3 +177,41 @@ def top_fixes(results: Sequence[ProbeResult], limit: int = 3) -> list[Finding]:
     findings = [f for r in results for f in r.findings if f.severity.rank > 0]
     findings.sort(key=_rank, reverse=True)
     return findings[:limit]
+
+
+TOP_FIXES = 3
+"""How many fixes a report puts first: the client reads at most three."""
+
+
+def fix_codes(results: Sequence[ProbeResult], limit: int = TOP_FIXES) -> tuple[str, ...]:
+    """The codes of :func:`top_fixes`, as a report stores them (:attr:`Report.top_fixes`)."""
+    return tuple(f.code for f in top_fixes(results, limit))
+
+
+def redecide(report: Report, results: Sequence[ProbeResult], *, interrupted: bool) -> Report:
+    """``report`` with new ``results``, and its verdict and top fixes decided again for them."""
+    d = decide(results, interrupted=interrupted)
+    return replace(
+        report,
+        results=tuple(results),
+        verdict=d.verdict,
+        verdict_reason=d.reason,
+        verdict_complete=d.complete,
+        untested=d.untested,
+        top_fixes=d.top_fixes,
+        interrupted=interrupted,
+    )
+
+
+def merge_rerun(base: Report, new: Report) -> Report:
+    """``base`` after some of its probes were run again (``new``): each re-run result replaces
+    the old one in place (a probe ``base`` lacked is added at the end), and the verdict and
+    top fixes are decided again for the merged results.
+
+    The merged report counts as interrupted only when both runs were: a re-run that was
+    stopped leaves the first run's finished results standing, and a stopped first run whose
+    missing probe was re-run to the end is no longer stopped short.
+    """
+    fresh = {r.probe: r for r in new.results}
+    results = [fresh.pop(r.probe, r) for r in base.results] + list(fresh.values())
+    return redecide(base, results, interrupted=base.interrupted and new.interrupted)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..cli import ExitCode, UsageError
+from ..errors import UsageError
 
 
 def run_default(args: argparse.Namespace) -> int:
@@ -13,12 +13,9 @@ def run_default(args: argparse.Namespace) -> int:
 
     Without a terminal (piped, cron), there is nothing to guide: say how to run headless.
     """
-    from ..settings import SettingsError, load_settings
+    from ..settings import load_settings
 
-    try:
-        settings = load_settings()
-    except SettingsError as e:
-        raise UsageError(str(e)) from None
+    settings = load_settings()
     if not (sys.stdin.isatty() and sys.stdout.isatty()) and not _served():
         raise UsageError(
             "the guided check needs a terminal; run 'sessioncheck check' for a report on stdout"
@@ -35,4 +32,4 @@ def _served() -> bool:
     return os.environ.get("TEXTUAL_DRIVER", "").endswith("WebDriver")
 
 
-__all__ = ["ExitCode", "run_default"]
+__all__ = ["run_default"]

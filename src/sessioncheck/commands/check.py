@@ -6,12 +6,18 @@ import argparse
 import math
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from ..cli import ExitCode, StopHandler, UsageError, say, stop_on_signals, write_out
+from ..errors import ExitCode, UsageError
+from .terminal import Run, StopHandler, say, stop_on_signals, write_out
+
+if TYPE_CHECKING:
+    from ..model import Report
+    from ..settings import Settings
+    from .terminal import Subcommands
 
 
-def register(sub: Any) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "check",
         help="run the checks without the app and print a report",
@@ -48,47 +54,58 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def build_settings(args: argparse.Namespace) -> Any:
+def build_settings(args: argparse.Namespace) -> Settings:
     """Config file and environment first, then the flags on top."""
-    from ..settings import (
-        SettingsError,
-        ice_servers_from_flags,
-        load_ice_servers_file,
-        load_settings,
-    )
+    from ..settings import ice_servers_from_flags, load_ice_servers_file, load_settings
 
-    try:
-        settings = load_settings(args.config)
-        if args.ice_servers is not None:
-            settings = replace(settings, ice_servers=load_ice_servers_file(args.ice_servers))
-        if args.stun or args.turn:
-            flag_servers = ice_servers_from_flags(
-                args.stun, args.turn, args.turn_username, args.turn_credential
-            )
-            base = settings.ice_servers if args.ice_servers is not None else ()
-            settings = replace(settings, ice_servers=base + flag_servers)
-        elif args.turn_username or args.turn_credential:
-            raise SettingsError("--turn-username/--turn-credential need a --turn URL")
-    except SettingsError as e:
-        raise UsageError(str(e)) from None
-    updates: dict[str, Any] = {}
+    settings = load_settings(args.config)
+    if args.ice_servers is not None:
+        settings = replace(settings, ice_servers=load_ice_servers_file(args.ice_servers))
+    if args.stun or args.turn:
+        flag_servers = ice_servers_from_flags(args.stun, args.turn, args.turn_username, args.turn_credential)
+        base = settings.ice_servers if args.ice_servers is not None else ()
+        settings = replace(settings, ice_servers=base + flag_servers)
+    elif args.turn_username or args.turn_credential:
+        raise UsageError("--turn-username/--turn-credential need a --turn URL")
     if args.probes:
-        updates["probes"] = tuple(p.strip() for p in args.probes.split(",") if p.strip())
-    for name in ("ca_file", "server", "token", "camera", "microphone", "speaker"):
-        value = getattr(args, name)
-        if value is not None:
-            updates[name] = value
+        settings = replace(settings, probes=tuple(p.strip() for p in args.probes.split(",") if p.strip()))
+    s = settings
+    settings = replace(
+        s,
+        ca_file=_given(args.ca_file, s.ca_file),
+        server=_given(args.server, s.server),
+        token=_given(args.token, s.token),
+        camera=_given(args.camera, s.camera),
+        microphone=_given(args.microphone, s.microphone),
+        speaker=_given(args.speaker, s.speaker),
+    )
     if args.ca_file is not None and not Path(args.ca_file).is_file():
         raise UsageError(f"--ca-file {args.ca_file}: no such file")
     if args.timeout is not None:
         if not math.isfinite(args.timeout) or args.timeout <= 0:
             raise UsageError("--timeout must be a positive number of seconds")
-        updates["probe_timeout_s"] = args.timeout
+        settings = replace(settings, probe_timeout_s=args.timeout)
     if args.no_redact:
-        updates["redact"] = False
+        settings = replace(settings, redact=False)
     if getattr(args, "gentle", False):
-        updates["gentle"] = True
-    return replace(settings, **updates)
+        settings = replace(settings, gentle=True)
+    return settings
+
+
+def _given(flag: str | None, configured: str | None) -> str | None:
+    """A flag given on the command line wins over the settings file (even an empty one)."""
+    return configured if flag is None else flag
+
+
+def check_output_flag(path: Path | None) -> None:
+    """``--output``: refuse a target that cannot be saved to now, before a run of many seconds."""
+    from ..report.io import ReportFileError, check_save_target
+
+    if path is not None:
+        try:
+            check_save_target(path)
+        except ReportFileError as e:
+            raise UsageError(f"--output: {e}") from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -97,21 +114,14 @@ def run(args: argparse.Namespace) -> int:
 
     from .. import crashlog
     from ..model import Audience, Report
-    from ..probes import UnknownProbeError, load_plan, plan_ids
+    from ..probes import load_plan, plan_ids
     from ..report import redact_report, render_text, save_report
-    from ..report.io import ReportFileError, check_save_target, report_to_json
+    from ..report.io import ReportFileError, report_to_json
     from ..runner import Runner
 
-    if args.output is not None:
-        try:
-            check_save_target(args.output)
-        except ReportFileError as e:
-            raise UsageError(f"--output: {e}") from None
+    check_output_flag(args.output)
     settings = build_settings(args)
-    try:
-        plan = load_plan(plan_ids(settings))
-    except UnknownProbeError as e:
-        raise UsageError(str(e)) from None
+    plan = load_plan(plan_ids(settings))
 
     runner = Runner(plan, settings)
     crashlog.keep_report(lambda: runner.report, path=args.output, redact=settings.redact)
@@ -145,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
     return exit_code
 
 
-async def _run_with_progress(runner: Any, stop: StopHandler, *, quiet: bool) -> Any:
+async def _run_with_progress(runner: Run, stop: StopHandler, *, quiet: bool) -> Report:
     from ..advice import catalogue
     from ..events import ProbeFinished, ProbeStarted
 

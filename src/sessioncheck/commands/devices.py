@@ -8,12 +8,25 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
-from ..cli import ExitCode
+from ..errors import ExitCode
+
+if TYPE_CHECKING:
+    from .terminal import Subcommands
 
 
-def register(sub: Any) -> None:
+class Found(TypedDict):
+    """What ``devices --format json`` prints: the ``asdict`` of each camera and audio device."""
+
+    os: str
+    cameras: list[dict[str, object]]
+    audio: list[dict[str, object]]
+    audio_error: str | None
+    """Why audio devices could not be listed, when they could not."""
+
+
+def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "devices",
         help="list cameras, microphones and speakers",
@@ -24,14 +37,14 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def collect() -> dict[str, Any]:
+def collect() -> Found:
     """What is found, as plain data (cameras, audio devices, and why audio could not be listed)."""
     import platform
     from dataclasses import asdict
 
     from ..media.devices import AudioSystemUnavailable, list_audio_devices, list_cameras
 
-    out: dict[str, Any] = {"os": platform.system(), "cameras": [], "audio": [], "audio_error": None}
+    out: Found = {"os": platform.system(), "cameras": [], "audio": [], "audio_error": None}
     out["cameras"] = [asdict(c) for c in list_cameras()]
     try:
         out["audio"] = [asdict(d) for d in list_audio_devices()]
@@ -40,7 +53,7 @@ def collect() -> dict[str, Any]:
     return out
 
 
-def render_text(found: dict[str, Any]) -> str:
+def render_text(found: Found) -> str:
     from ..advice.catalogue import phrase
 
     lines = [phrase("devices.heading.cameras")]

@@ -8,16 +8,38 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Protocol
 
-from ..cli import ExitCode, StopHandler, UsageError, say, stop_on_signals, write_out
+from ..errors import ExitCode, UsageError
+from .terminal import Run, StopHandler, say, stop_on_signals, write_out
 
-REFUSED = {"bad_code", "expired", "used", "rate_limited", "auth_failed", "busy", "bad_url",
-           "server_unreachable", "protocol_error", "bad_message", "version", "timeout"}
-"""Outcomes where no test ran: one line on stderr, no report file."""
+if TYPE_CHECKING:
+    from ..model import Report
+    from ..settings import Settings
+    from .terminal import Subcommands
 
 
-def register(sub: Any) -> None:
+class PeerRun(Run, Protocol):
+    """What the host and join commands read of a peer test (``peer.session``)."""
+
+    @property
+    def role(self) -> str:
+        """``therapist`` or ``client``."""
+
+    @property
+    def outcome(self) -> str:
+        """How the test ended (``ok``, or why not); see :data:`~sessioncheck.advice.verdict.NO_TEST_OUTCOMES`."""
+
+    @property
+    def detail(self) -> str:
+        """The outcome in words, as the server or the other side gave it."""
+
+    @property
+    def test_id(self) -> str | None:
+        """The server's id of the test, once paired."""
+
+
+def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "host",
         help="therapist: start a test of the connection between you and your client",
@@ -48,7 +70,8 @@ def add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
 
 
-def settings_for(args: argparse.Namespace) -> Any:
+def settings_for(args: argparse.Namespace) -> tuple[Settings, str]:
+    """The settings of a peer test, and the server it needs."""
     from .check import build_settings
 
     for name in ("probes", "camera", "microphone", "speaker", "timeout"):
@@ -56,36 +79,34 @@ def settings_for(args: argparse.Namespace) -> Any:
     settings = build_settings(args)
     if not settings.server:
         raise UsageError("--server is needed: the address of the clinic's sessioncheck server")
-    return settings
+    return settings, settings.server
 
 
 def run_host(args: argparse.Namespace) -> int:
     stop_on_signals()  # SIGTERM/SIGHUP while importing act like Ctrl-C
-    settings = settings_for(args)
+    settings, server = settings_for(args)
     from ..peer.session import host
 
-    return run_peer(args, host(settings, settings.server), settings)
+    return run_peer(args, host(settings, server), settings)
 
 
-def run_peer(args: argparse.Namespace, test: Any, settings: Any) -> int:
+def run_peer(args: argparse.Namespace, test: PeerRun, settings: Settings) -> int:
     import asyncio
 
     from .. import crashlog
+    from ..advice.verdict import no_test_ran
     from ..model import Audience, Report, clean_text
     from ..report import redact_report, render_text, save_report
-    from ..report.io import ReportFileError, check_save_target, report_to_json
+    from ..report.io import ReportFileError, report_to_json
+    from .check import check_output_flag
 
     stop_on_signals()
-    if args.output is not None:
-        try:
-            check_save_target(args.output)
-        except ReportFileError as e:
-            raise UsageError(f"--output: {e}") from None
+    check_output_flag(args.output)
     crashlog.keep_report(lambda: test.report, path=args.output, redact=settings.redact)
     stop = StopHandler(test.cancel)
     report = asyncio.run(_with_progress(test, stop, quiet=args.quiet))
     stop_on_signals()  # the closed loop reset them
-    if test.outcome in REFUSED:
+    if no_test_ran(test.outcome):  # one line on stderr, no report file
         finding = report.findings[0] if report.findings else None
         audience = Audience.THERAPIST if test.role == "therapist" else Audience.CLIENT
         detail = clean_text(test.detail)  # from the server: no escape sequences on the terminal
@@ -126,7 +147,7 @@ def _safe_name(test_id: str | None) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "", test_id or "")[:64] or "unpaired"
 
 
-async def _with_progress(test: Any, stop: StopHandler, *, quiet: bool) -> Any:
+async def _with_progress(test: PeerRun, stop: StopHandler, *, quiet: bool) -> Report:
     from ..advice import catalogue
     from ..events import Progress
     from ..model import clean_text
@@ -144,5 +165,7 @@ async def _with_progress(test: Any, stop: StopHandler, *, quiet: bool) -> Any:
         elif isinstance(event, PeerJoined):
             say(f"  ... test {clean_text(event.test_id)} started")
         elif isinstance(event, Progress) and event.note:
-            say(f"  ... {clean_text(event.note)}")
-    return test.report
+            say(f"  ... {clean_text(catalogue.progress_note(event.probe, event.note, event.values))}")
+    report = test.report
+    assert report is not None  # a peer test always ends with one
+    return report

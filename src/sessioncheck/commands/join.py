@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING
 
-from ..cli import UsageError, stop_on_signals
 from .host import add_common, run_peer, settings_for
+from .terminal import stop_on_signals
+
+if TYPE_CHECKING:
+    from .terminal import Subcommands
 
 
-def register(sub: Any) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "join",
         help="client: join the connection test your therapist started, with their code",
@@ -26,12 +29,8 @@ def register(sub: Any) -> None:
 
 def run_join(args: argparse.Namespace) -> int:
     stop_on_signals()  # SIGTERM/SIGHUP while importing act like Ctrl-C
-    from ..peer.codes import BadCode
     from ..peer.session import join
 
-    settings = settings_for(args)
-    try:
-        test = join(args.code, settings, settings.server)
-    except BadCode as e:
-        raise UsageError(str(e)) from None
+    settings, server = settings_for(args)
+    test = join(args.code, settings, server)
     return run_peer(args, test, settings)

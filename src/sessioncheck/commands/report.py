@@ -5,12 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from ..cli import ExitCode, UsageError, write_out
+from ..errors import ExitCode
+from .terminal import write_out
+
+if TYPE_CHECKING:
+    from .terminal import Subcommands
 
 
-def register(sub: Any) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser("report", help="work with saved reports", description="Work with saved reports.")
     rsub = p.add_subparsers(dest="report_command", metavar="ACTION", required=True)
     show = rsub.add_parser(
@@ -30,13 +34,10 @@ def register(sub: Any) -> None:
 
 def run_show(args: argparse.Namespace) -> int:
     from ..model import Audience
-    from ..report import ReportFileError, load_report, render_text
+    from ..report import load_report, render_text
     from ..report.io import report_to_json
 
-    try:
-        report = load_report(args.file)
-    except ReportFileError as e:
-        raise UsageError(str(e)) from None
+    report = load_report(args.file)
     fmt = args.format or ("app" if sys.stdout.isatty() and sys.stdin.isatty() else "text")
     if fmt == "app":
         try:

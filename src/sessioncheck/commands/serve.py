@@ -6,14 +6,21 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from ..cli import ExitCode, UsageError
+from ..errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    import ssl
+
+    from ..server.app import ServerConfig
+    from ..settings import IceServer
+    from .terminal import Subcommands
 
 TOKEN_ENV = "SESSIONCHECK_SERVE_TOKEN"
 
 
-def register(sub: Any) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "serve",
         help="run a check server that clients test their connection against",
@@ -94,10 +101,10 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def build_config(args: argparse.Namespace) -> tuple[Any, Any]:
+def build_config(args: argparse.Namespace) -> tuple[ServerConfig, ssl.SSLContext | None]:
     """The server configuration and TLS context from the flags, or a UsageError."""
     from ..server.app import ServerConfig
-    from ..settings import SettingsError, load_ice_servers_file
+    from ..settings import load_ice_servers_file
 
     if not args.host.strip():  # aiohttp would listen on every interface
         raise UsageError("--host needs an address: 127.0.0.1 (this computer) or 0.0.0.0 (every interface)")
@@ -109,12 +116,9 @@ def build_config(args: argparse.Namespace) -> tuple[Any, Any]:
         raise UsageError("--max-duration must be a positive number of seconds")
     if args.max_message < 4096:
         raise UsageError("--max-message must be at least 4096 bytes (an offer is a few kB)")
-    ice: tuple[Any, ...] = ()
+    ice: tuple[IceServer, ...] = ()
     if args.ice_servers is not None:
-        try:
-            ice = load_ice_servers_file(args.ice_servers)
-        except SettingsError as e:
-            raise UsageError(str(e)) from None
+        ice = load_ice_servers_file(args.ice_servers)
     ssl_context = None
     if (args.tls_cert is None) != (args.tls_key is None):
         raise UsageError("--tls-cert and --tls-key go together")
@@ -198,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
         return ExitCode.USAGE
 
 
-async def _serve(config: Any, ssl_context: Any) -> int:
+async def _serve(config: ServerConfig, ssl_context: ssl.SSLContext | None) -> int:
     import asyncio
     import signal
 

@@ -13,15 +13,18 @@ import os
 import shlex
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from ..cli import ExitCode, UsageError
+from ..errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from .terminal import Subcommands
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 
 
-def register(sub: Any) -> None:
+def register(sub: Subcommands) -> None:
     p = sub.add_parser(
         "web",
         help="open the guided check in a web browser (served on this computer)",
@@ -49,12 +52,9 @@ def run(args: argparse.Namespace) -> int:
         if not args.config.is_file():
             raise UsageError(f"--config {args.config}: no such file")
         os.environ["SESSIONCHECK_CONFIG"] = str(args.config.resolve())
-    from ..settings import SettingsError, load_settings
+    from ..settings import load_settings
 
-    try:
-        load_settings()  # fail here, in one line, rather than inside every browser session
-    except SettingsError as e:
-        raise UsageError(str(e)) from None
+    load_settings()  # fail here, in one line, rather than inside every browser session
     try:
         from textual_serve.server import Server
     except ImportError:

@@ -35,6 +35,8 @@ from dataclasses import dataclass
 from types import FrameType, TracebackType
 from typing import IO, Any
 
+from ..errors import SessioncheckError
+
 CLIENT_IP = "10.77.1.2"
 ROUTER_CLIENT_IP = "10.77.1.1"
 ROUTER_SERVER_IP = "10.77.2.1"
@@ -57,12 +59,16 @@ REQUIRED_TOOLS = ("ip", "tc", "nft", "iptables", "ethtool")
 COMMAND_TIMEOUT_S = 15.0
 
 
-class LabUnavailable(RuntimeError):
+class LabUnavailable(SessioncheckError, RuntimeError):
     """The lab cannot be built on this machine; the message says why (tests skip with it)."""
 
+    title_key = "error.title.lab"
 
-class LabCommandError(RuntimeError):
+
+class LabCommandError(SessioncheckError, RuntimeError):
     """A command that builds or changes the lab failed."""
+
+    title_key = "error.title.lab"
 
 
 @dataclass(frozen=True)

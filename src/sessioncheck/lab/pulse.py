@@ -34,6 +34,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
+from ..errors import SessioncheckError
+
 NEEDS = "needs Debian packages pulseaudio, pulseaudio-utils"
 START_TIMEOUT_S = 10.0
 WARM_UP_TIMEOUT_S = 5.0
@@ -57,8 +59,10 @@ pcm.vspeaker_monitor { type pulse; device "vspeaker.monitor"; hint { show on; de
 SINKS = ("vspeaker", "vmic_feed")
 
 
-class PulseError(RuntimeError):
+class PulseError(SessioncheckError, RuntimeError):
     """A command to the private PulseAudio failed; the message says which and why."""
+
+    title_key = "error.title.lab"
 
 
 class PulseUnavailable(PulseError):

@@ -45,6 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import SessioncheckError
 from .delay import expected_rfc3550_jitter
 from .shaping import DEFAULT_QUEUE_MS, Direction, Impairment
 
@@ -67,8 +68,10 @@ PROBE_PACED_INTERVAL_MS = 5.0
 """Spacing of the path probe's paced packets (``rtc.protocols.Plan.paced_interval_ms``)."""
 
 
-class ScenarioError(ValueError):
+class ScenarioError(SessioncheckError, ValueError):
     """A scenario file is missing, unreadable or malformed; the message names file and key."""
+
+    title_key = "error.title.lab"
 
 
 @dataclass(frozen=True)

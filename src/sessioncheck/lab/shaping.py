@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import SessioncheckError
 from .netns import ROUTER_CLIENT_DEV, ROUTER_SERVER_DEV, Lab, LabCommandError
 
 MTU_FRAME = 1514
@@ -45,8 +46,10 @@ NFT_TABLE = "sclab"
 DELAY_READY_TIMEOUT_S = 10.0
 
 
-class ImpairmentError(ValueError):
+class ImpairmentError(SessioncheckError, ValueError):
     """An impairment's settings make no sense (negative rate, jitter above delay...)."""
+
+    title_key = "error.title.lab"
 
 
 @dataclass(frozen=True)

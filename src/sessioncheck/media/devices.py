@@ -14,17 +14,21 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import SessioncheckError
+
 CAMERA_FORMATS = {"Linux": "v4l2", "Darwin": "avfoundation", "Windows": "dshow"}
 """PyAV/ffmpeg capture format per ``platform.system()``."""
 
 
-class DeviceError(Exception):
+class DeviceError(SessioncheckError):
     """A device could not be used. ``kind`` says why, in a way advice can judge.
 
     Kinds: ``missing`` (no such device), ``busy`` (another program has it),
     ``permission`` (the OS refused access), ``unplugged`` (it stopped mid-test),
     ``invalid`` (the source given cannot be read: bad file or virtual-source spec).
     """
+
+    title_key = "error.title.device"
 
     def __init__(self, kind: str, device: str, detail: str, holders: tuple[str, ...] = ()) -> None:
         super().__init__(f"{device}: {detail}")
@@ -123,8 +127,10 @@ def list_cameras(system: str | None = None) -> list[Camera]:
     return cams
 
 
-class AudioSystemUnavailable(RuntimeError):
+class AudioSystemUnavailable(SessioncheckError, RuntimeError):
     """The PortAudio library (Debian ``libportaudio2``) could not be loaded."""
+
+    title_key = "error.title.device"
 
 
 def _sounddevice() -> object:

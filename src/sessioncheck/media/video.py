@@ -13,6 +13,8 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..errors import SessioncheckError
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -37,8 +39,10 @@ Real sensors always add some noise, so a live picture changes by more than this.
 FACE_CASCADE = "haarcascade_frontalface_alt2.xml"
 
 
-class FaceDetectorUnavailable(RuntimeError):
+class FaceDetectorUnavailable(SessioncheckError, RuntimeError):
     """OpenCV's Haar cascades are not installed (opencv-python-headless >= 5 ships none)."""
+
+    title_key = "error.title.device"
 
 
 @functools.cache

@@ -25,18 +25,10 @@ import asyncio
 import time
 from dataclasses import replace
 
-from ..rtc.protocols import (
-    KIND_PACED,
-    KIND_PING,
-    PACED_SIZE,
-    PING_SIZE,
-    IdleResult,
-    JitterMeter,
-    Measurer,
-    ThroughputResult,
-    now_ms,
-    pack,
-)
+from ..rtc.measure.measurer import Measurer
+from ..rtc.measure.meters import JitterMeter
+from ..rtc.measure.results import IdleResult, ThroughputResult
+from ..rtc.measure.wire import KIND_PACED, KIND_PING, PACED_SIZE, PING_SIZE, now_ms, pack
 
 BROWSER = "browser"
 """``peer.<side>.kind`` of a browser peer (a sessioncheck peer leaves it unset)."""

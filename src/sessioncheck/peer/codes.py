@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 import secrets
 
+from ..errors import SessioncheckError
+
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 """Digits 2-9 and letters without I, L, O, U."""
 LENGTH = 9
@@ -20,7 +22,7 @@ ENTROPY_BITS = LENGTH * math.log2(len(ALPHABET))
 EXAMPLE = "4KQ-7PZ-M2X"
 
 
-class BadCode(ValueError):
+class BadCode(SessioncheckError, ValueError):
     """Text that cannot be a room code; the message says what a code looks like."""
 
 

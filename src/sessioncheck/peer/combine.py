@@ -141,6 +141,7 @@ def combined_report(
         verdict_reason=decision.reason,
         verdict_complete=decision.complete,
         untested=decision.untested,
+        top_fixes=decision.top_fixes,
         results=tuple(results),
         interrupted=interrupted,
         redacted=False,

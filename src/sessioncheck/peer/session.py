@@ -36,6 +36,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from ..advice import catalogue
 from ..events import ProbeFinished, ProbeStarted, Progress, RunFinished, Sample
 from ..model import Measurement, Report, Value
 from ..report.redact import redact_host
@@ -54,7 +55,8 @@ from .signalling import RoomClient, RoomRefused, SignallingError, TestEnded
 if TYPE_CHECKING:
     from aiortc import RTCDataChannel, RTCPeerConnection
 
-    from ..rtc.protocols import Measurer, Plan
+    from ..rtc.measure.measurer import Measurer
+    from ..rtc.measure.results import Plan
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -69,7 +71,6 @@ DRAIN_MAX_S = 4.0
 """Longest wait, after an upload phase, for the bulk data still buffered to leave."""
 ICE_CHECK_S = 3.5
 """Longest wait for the TURN check before connecting (the ice probe ends within 2.5 s)."""
-TITLE = "The connection between therapist and client"
 
 
 @dataclass
@@ -149,7 +150,8 @@ class PeerTest:
         self.plan = plan or PeerPlan()
         if settings.gentle:
             # a call may be running beside the test: capacity only up to a call's needs
-            from ..rtc.protocols import GENTLE_MAX_KBPS, Plan
+            from ..rtc.measure.blast import GENTLE_MAX_KBPS
+            from ..rtc.measure.results import Plan
 
             self.plan = replace(self.plan, measure=replace(self.plan.measure or Plan(), max_kbps=GENTLE_MAX_KBPS))
         self.report: Report | None = None
@@ -218,13 +220,13 @@ class PeerTest:
         self._emit(Sample("peer", f"{self.role}.{key}", float(value), unit))
 
     def progress(self, fraction: float, note: str) -> None:
-        self._emit(Progress("peer", max(0.0, min(1.0, fraction)), note))
+        self._emit(Progress("peer", max(0.0, min(1.0, fraction)), note))  # note: progress.peer.<note>
 
     # --- the run ------------------------------------------------------------------------------
 
     async def _run(self) -> Report:
         self.timings["started"] = time.monotonic()
-        self._emit(ProbeStarted("peer", TITLE, self.plan.phase_timeout_s * 4))
+        self._emit(ProbeStarted("peer", catalogue.probe_started("peer"), self.plan.phase_timeout_s * 4))
         self._main_task = asyncio.ensure_future(self._main())
         timed_out = False
         try:
@@ -286,10 +288,10 @@ class PeerTest:
         # not yet joined), so neither sessioncheck's own work shows up as the other's busy CPU.
         system: asyncio.Task[None] | None = None
         if self.role == CLIENT:
-            self.progress(0.01, "checking this computer")
+            self.progress(0.01, "checking_system")
             system = self._spawn(self._system())
             await asyncio.wait({system}, timeout=8.0)
-        self.progress(0.02, "contacting the test server")
+        self.progress(0.02, "contacting")
         self._room = room = await RoomClient.connect(self.server, ca_file=s.ca_file)
         if self.role == THERAPIST:
             info = await room.host(s.token)
@@ -297,7 +299,7 @@ class PeerTest:
             self._emit(RoomCreated(info.code, info.display, info.expires_in_s))
             system = self._spawn(self._system())
             ordered = self._spawn(self._turn_order(s.ice_servers or info.ice_servers))
-            self.progress(0.02, "waiting for the client to enter the code")
+            self.progress(0.02, "waiting")
             paired = await room.wait_peer(self.plan.join_wait_s or info.expires_in_s + 5.0)
         else:
             assert self.code is not None
@@ -308,7 +310,7 @@ class PeerTest:
         self.test_id = paired.test_id
         self._created = paired.created
         self._emit(PeerJoined(paired.test_id, self.role))
-        self.progress(0.05, "connected to the other side's sessioncheck; setting up")
+        self.progress(0.05, "setting_up")
         assert system is not None
         await self._peer(room, ice, system)
 
@@ -379,8 +381,11 @@ class PeerTest:
     async def _peer(self, room: RoomClient, ice: Any, system: asyncio.Task[None]) -> None:
         from aiortc import RTCSessionDescription
 
+        from ..rtc.measure.core import ResponderStopped
+        from ..rtc.measure.measurer import Measurer
+        from ..rtc.measure.media import make_media_sources
+        from ..rtc.measure.responder import Responder
         from ..rtc.peer import PeerConnectError, make_peer, selected_pair, wait_connected, wait_open
-        from ..rtc.protocols import Measurer, Responder, ResponderStopped, make_media_sources
         from .browser import BROWSER, OFFER_KIND_FIELD, ChannelMeasurer
 
         plan = self.plan
@@ -442,8 +447,7 @@ class PeerTest:
         if self._turn_url is not None:
             self.record("turn_url", self._turn_url)
         relayed = pair is not None and "relay" in (pair.local_type, pair.remote_type)
-        self.progress(0.1, "connected to the other side" + (" through the clinic's relay server" if relayed
-                                                             else " directly"))
+        self.progress(0.1, "connected_relay" if relayed else "connected_direct")
         facts = self._spawn(self._send_facts(sync, system))
         try:
             await self._phases(measurer, sync, gate)
@@ -538,9 +542,9 @@ class PeerTest:
     # --- phases -------------------------------------------------------------------------------
 
     async def _idle(self, m: Measurer) -> None:
-        from ..rtc.protocols import percentile
+        from ..rtc.measure.timing import percentile
 
-        self.progress(0.15, "measuring delay, jitter and loss both ways")
+        self.progress(0.15, "idle")
         m.last_heard = time.monotonic()
         idle = await m.idle()
         self.record("pings", len(idle.rtts_ms), "count")
@@ -558,9 +562,9 @@ class PeerTest:
         self.record("paced_packets", idle.paced_up_sent, "count")
 
     async def _pings_only(self, m: Measurer, sync: _Sync) -> None:
-        from ..rtc.protocols import percentile
+        from ..rtc.measure.timing import percentile
 
-        self.progress(0.15, "measuring delay, jitter and loss both ways")
+        self.progress(0.15, "idle")
         m.last_heard = time.monotonic()
         t0 = time.monotonic()
         done = asyncio.Event()
@@ -579,7 +583,7 @@ class PeerTest:
             self.record("rtt_p95_ms", round(percentile(rtts, 95), 2), "ms")
 
     async def _upload(self, m: Measurer) -> None:
-        self.progress(0.35 if self.role == CLIENT else 0.6, f"measuring the {self.role}'s upload")
+        self.progress(0.35 if self.role == CLIENT else 0.6, f"{self.role}_upload")
         m.last_heard = time.monotonic()
         result = await m.upload()
         self.record("up_kbps", round(result.kbps, 1), "kbps", [round(r, 1) for r in result.windows_kbps])
@@ -599,9 +603,9 @@ class PeerTest:
         await asyncio.sleep(0.2)
 
     async def _media(self, m: Measurer, gate: asyncio.Event) -> None:
-        from ..rtc.protocols import run_media
+        from ..rtc.measure.media import run_media
 
-        self.progress(0.8, "sending call-quality sound and video both ways")
+        self.progress(0.8, "media")
         m.last_heard = time.monotonic()
         media = await run_media(m, gate, m.plan.media_s)
         seconds = media.seconds

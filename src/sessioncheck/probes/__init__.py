@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Sequence
 
+from ..errors import SessioncheckError
 from ..settings import Settings
 from .base import Probe, ProbeContext, ProbeSkipped
 
@@ -51,7 +53,7 @@ def plan_ids(settings: Settings) -> tuple[str, ...]:
     return DEFAULT_PLAN
 
 
-class UnknownProbeError(ValueError):
+class UnknownProbeError(SessioncheckError, ValueError):
     def __init__(self, name: str) -> None:
         super().__init__(f"there is no probe called {name!r}; choose from: {', '.join(sorted(PROBES))}")
         self.name = name
@@ -77,6 +79,36 @@ def load_plan(probe_ids: tuple[str, ...] | None) -> list[Probe]:
     return [load_probe(p) for p in dict.fromkeys(ids)]
 
 
+def critical_path_s(probes: Sequence[Probe], settings: Settings) -> float:
+    """The most a run of ``probes`` can take: the longest chain of time limits through the plan.
+
+    A probe starts once the probes it ``depends_on`` and runs ``after`` (those in the plan)
+    have finished, and may use its whole time limit. Its ``measure_after`` probes do not
+    delay its start, but it may wait for them at any moment with its clock stopped, so at
+    worst it finishes a whole time limit after the last of them: for the bound they count as
+    ordering too. Probes not in the plan are not waited for (as the runner does).
+    """
+    by_id = {p.id: p for p in probes}
+    finish: dict[str, float] = {}
+
+    def finished_by(pid: str, path: tuple[str, ...]) -> float:
+        if pid in path:
+            return 0.0  # a cycle: the runner refuses such a plan (PlanError) before it runs
+        if pid not in finish:
+            probe = by_id[pid]
+            before = (*probe.depends_on, *probe.after, *probe.measure_after)
+            start = max((finished_by(d, (*path, pid)) for d in before if d in by_id), default=0.0)
+            finish[pid] = start + (settings.probe_timeout_s or probe.timeout_s)
+        return finish[pid]
+
+    return max((finished_by(p, ()) for p in by_id), default=0.0)
+
+
+def longest_wait_s(plan: Sequence[str], settings: Settings) -> int:
+    """:func:`critical_path_s` of the plan's probe ids, in whole seconds (imports the probes)."""
+    return round(critical_path_s([load_probe(p) for p in dict.fromkeys(plan)], settings))
+
+
 __all__ = [
     "COVERED_BY",
     "DEFAULT_PLAN",
@@ -84,8 +116,10 @@ __all__ = [
     "Probe",
     "ProbeContext",
     "ProbeSkipped",
+    "critical_path_s",
     "has_server",
     "load_plan",
     "load_probe",
+    "longest_wait_s",
     "plan_ids",
 ]

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from ..advice import catalogue
 from ..events import Event, Progress, Sample
 from ..model import Measurement, ProbeResult, Value
 from ..settings import Settings
@@ -69,8 +70,9 @@ class ProbeContext:
         """Report a live value to front ends (not stored in the report)."""
         self.emit(Sample(self.probe_id, key, float(value), unit))
 
-    def progress(self, fraction: float, note: str = "") -> None:
-        self.emit(Progress(self.probe_id, max(0.0, min(1.0, fraction)), note))
+    def progress(self, fraction: float, note: str = "", **values: str | int | float) -> None:
+        """How far it got; ``note`` is a code the catalogue words (``progress.<probe>.<note>``)."""
+        self.emit(Progress(self.probe_id, max(0.0, min(1.0, fraction)), note, values))
 
 
 class Probe(ABC):
@@ -78,8 +80,6 @@ class Probe(ABC):
 
     id: ClassVar[str]
     """Stable id used in plans, reports and measurement keys."""
-    title: ClassVar[str]
-    """What it checks, in plain words ("Checking the connection servers")."""
     depends_on: ClassVar[tuple[str, ...]] = ()
     """Probes that must succeed (pass or warn) first; otherwise this one is skipped."""
     after: ClassVar[tuple[str, ...]] = ()
@@ -91,6 +91,11 @@ class Probe(ABC):
     ``after`` are done) and calls ``await ctx.ready_to_measure()`` before measuring, so
     its set-up overlaps them. Their results are in ``ctx.dependencies`` from then on."""
     timeout_s: ClassVar[float] = 10.0
+
+    @property
+    def title(self) -> str:
+        """What it checks, in plain words: the catalogue names every probe by its ``id``."""
+        return catalogue.probe_started(self.id)
 
     @abstractmethod
     async def run(self, ctx: ProbeContext) -> None:

@@ -100,7 +100,6 @@ def capture(spec: str | None, seconds: float, stop: threading.Event, sample: Sam
 
 class CameraProbe(Probe):
     id: ClassVar[str] = "camera"
-    title: ClassVar[str] = "Checking your camera"
     timeout_s: ClassVar[float] = 10.0
 
     async def run(self, ctx: ProbeContext) -> None:
@@ -115,7 +114,7 @@ class CameraProbe(Probe):
         ctx.record("camera.requested_width", w, "px")
         ctx.record("camera.requested_height", h, "px")
         ctx.record("camera.requested_fps", fps, "fps")
-        ctx.progress(0.05, "opening the camera")
+        ctx.progress(0.05, "opening")
         try:
             cap = await asyncio.to_thread(capture, ctx.settings.camera, CAPTURE_SECONDS, stop, sample)
         finally:

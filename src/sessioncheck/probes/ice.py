@@ -331,7 +331,6 @@ class _Resolver:
 
 class IceProbe(Probe):
     id: ClassVar[str] = "ice"
-    title: ClassVar[str] = "Reaching the call servers"
     timeout_s: ClassVar[float] = 4.0
 
     async def run(self, ctx: ProbeContext) -> None:
@@ -349,7 +348,7 @@ class IceProbe(Probe):
             ctx.record(p + "transport", c.transport)
             if c.kind == "turn":
                 ctx.record(p + "username", c.username)
-        ctx.progress(0.0, f"trying {len(checks)} connection(s) to the call servers")
+        ctx.progress(0.0, "trying", checks=len(checks))
 
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -390,7 +389,7 @@ class IceProbe(Probe):
                 state["ok"] += 1
                 ctx.record("ice.ok", state["ok"], "count")
             ctx.progress(
-                state["done"] / len(checks), f"{check.url} over {check.transport}: {result.outcome}"
+                state["done"] / len(checks), "check", url=check.url, transport=check.transport, outcome=result.outcome
             )
 
         try:

@@ -49,7 +49,6 @@ def percentile(values: list[float], pct: float) -> float:
 
 class LoopbackProbe(Probe):
     id: ClassVar[str] = "loopback"
-    title: ClassVar[str] = "Video calling on this computer"
     timeout_s: ClassVar[float] = 12.0
     after: ClassVar[tuple[str, ...]] = ("camera", "speaker")
     """Measures the processor too: wait for the device tests' analysis to finish."""
@@ -94,7 +93,7 @@ class LoopbackProbe(Probe):
             if rtts:
                 ctx.record("loopback.rtt_median_ms", round(statistics.median(rtts), 3), "ms", rtts)
                 ctx.record("loopback.rtt_p95_ms", round(percentile(rtts, 95), 3), "ms")
-            ctx.progress(0.6, "round trips measured")
+            ctx.progress(0.6, "round_trips")
 
             kbps = await self._throughput(ctx, bulk, received)
             ctx.record("loopback.throughput_kbps", round(kbps, 1), "kbps")

@@ -298,7 +298,6 @@ class SendMeter:
 
 class MediaLoopProbe(Probe):
     id: ClassVar[str] = "media_loop"
-    title: ClassVar[str] = "Checking that this computer can handle video"
     timeout_s: ClassVar[float] = 15.0
     after: ClassVar[tuple[str, ...]] = ("camera", "loopback", "path")
     """Encoding video loads the processor: run after the camera and network measurements."""
@@ -307,7 +306,7 @@ class MediaLoopProbe(Probe):
         stop = threading.Event()
         ctx.record("media_loop.target_fps", TARGET_FPS, "fps")
         ctx.record("media_loop.cpus", os.cpu_count() or 1, "count")
-        ctx.progress(0.05, "encoding test video")
+        ctx.progress(0.05, "encoding")
         try:
             res = await asyncio.to_thread(run_loop, ctx.settings.camera, LOOP_SECONDS, stop)
         finally:

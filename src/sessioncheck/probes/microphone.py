@@ -75,7 +75,6 @@ def listen(spec: str | None, seconds: float, stop: threading.Event, sample: Samp
 
 class MicrophoneProbe(Probe):
     id: ClassVar[str] = "microphone"
-    title: ClassVar[str] = "Checking your microphone"
     timeout_s: ClassVar[float] = 10.0
 
     async def run(self, ctx: ProbeContext) -> None:

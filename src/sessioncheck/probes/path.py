@@ -52,7 +52,8 @@ from .base import Probe, ProbeContext, ProbeSkipped
 
 if TYPE_CHECKING:
     from ..rtc.cpuwatch import PhaseCpu
-    from ..rtc.protocols import LossCount, Measurer, Plan, ThroughputResult
+    from ..rtc.measure.measurer import Measurer
+    from ..rtc.measure.results import LossCount, Plan, ThroughputResult
 
 CONNECT_TIMEOUT_S = 8.0
 FALLBACK_ATTEMPT_S = 4.0
@@ -74,11 +75,8 @@ LOSS_PHASES_DOWN = ("idle", "extra", "media")
 """Phases (``Measurer.cpu``) in which this computer receives download loss packets."""
 LOSS_STREAM_MAX_S = 4.0
 """The upload loss stream never outlasts this (it stops when the download test ends)."""
-LOADED_RTT_TCP_RELAY = (
-    "relayed over TCP: a saturating test fills TCP's own buffers between here and the relay, "
-    "so the delay under load measures those buffers, not the network's queue"
-)
-"""Why ``path.loaded_rtt_delta_ms`` is not judged as bufferbloat on a TCP/TLS relay."""
+LOADED_RTT_TCP_RELAY = "tcp_relay"
+"""Why ``path.loaded_rtt_delta_ms`` is not judged as bufferbloat on a TCP/TLS relay (a code)."""
 STALE_WAIT_S = 8.0
 """Connected, the probe waits for the device tests (``measure_after``; about 4 s) before it
 measures. After a wait longer than this it connects again: the server's time for one test
@@ -92,7 +90,6 @@ class _Stale(Exception):
 
 class PathProbe(Probe):
     id: ClassVar[str] = "path"
-    title: ClassVar[str] = "Your connection to the clinic"
     timeout_s: ClassVar[float] = 30.0
     """Normal links finish in about 10 s; a satellite link (600 ms RTT) needs ~20 s."""
     after: ClassVar[tuple[str, ...]] = ("ice",)
@@ -137,7 +134,7 @@ class PathProbe(Probe):
         from ..server.client import Signalling
 
         started = time.monotonic()
-        ctx.progress(0.02, "contacting the check server")
+        ctx.progress(0.02, "contacting")
         # a path-only check has not imported aiortc yet: meanwhile, not after
         loading = asyncio.ensure_future(asyncio.to_thread(preload_aiortc))
         try:
@@ -172,8 +169,10 @@ class PathProbe(Probe):
         ``negotiated``: the first SCTP stream of out-of-band channels, or None (in-band)."""
         from aiortc import RTCSessionDescription
 
+        from ..rtc.measure.core import ResponderStopped
+        from ..rtc.measure.measurer import Measurer
+        from ..rtc.measure.media import make_media_sources
         from ..rtc.peer import PeerConnectError, close_all, make_peer, selected_pair, wait_connected, wait_open
-        from ..rtc.protocols import Measurer, ResponderStopped, make_media_sources
         from .media_loop import SendMeter
 
         pc = make_peer(servers)
@@ -214,7 +213,7 @@ class PathProbe(Probe):
                 ctx.record("path.remote_candidate_type", pair.remote_type)
                 ctx.record("path.transport", transport)
                 relay_tcp = pair.local_type == "relay" and transport in ("tcp", "tls")
-            ctx.progress(0.1, "connected to the check server")
+            ctx.progress(0.1, "connected")
             if await ctx.ready_to_measure() > STALE_WAIT_S:
                 raise _Stale
             try:
@@ -239,7 +238,8 @@ class PathProbe(Probe):
             return self.plan
         from dataclasses import replace
 
-        from ..rtc.protocols import GENTLE_MAX_KBPS, Plan
+        from ..rtc.measure.blast import GENTLE_MAX_KBPS
+        from ..rtc.measure.results import Plan
 
         plan = replace(self.plan or Plan(), max_kbps=GENTLE_MAX_KBPS)
         ctx.record("path.capacity_cap_kbps", plan.max_kbps, "kbps")
@@ -247,15 +247,9 @@ class PathProbe(Probe):
 
     async def _phases(self, ctx: ProbeContext, m: Measurer, gate: asyncio.Event, relay_tcp: bool) -> None:
         """``relay_tcp``: relayed over TCP/TLS, where delay under load is not judged."""
-        from ..rtc.protocols import (
-            LOSS_EXTEND_MAX_S,
-            STREAM_PACED_UP,
-            VIDEO_BITRATE,
-            drain_wait_s,
-            loss_stream_pps,
-            percentile,
-            run_media,
-        )
+        from ..rtc.measure.media import VIDEO_BITRATE, run_media
+        from ..rtc.measure.timing import LOSS_EXTEND_MAX_S, drain_wait_s, loss_stream_pps, percentile
+        from ..rtc.measure.wire import STREAM_PACED_UP
 
         idle = await m.idle()
         ctx.record("path.pings", len(idle.rtts_ms), "count")
@@ -277,7 +271,7 @@ class PathProbe(Probe):
         # loss from the paced packets now (kept if the server stops later); refined below
         loss_up, loss_down = idle.loss_up, idle.loss_down
         self._record_loss(ctx, loss_up, loss_down)
-        ctx.progress(0.3, "delay, jitter and loss measured")
+        ctx.progress(0.3, "idle_measured")
 
         if relay_tcp:
             ctx.record("path.loaded_rtt_not_judged", LOADED_RTT_TCP_RELAY)
@@ -306,7 +300,7 @@ class PathProbe(Probe):
                 ctx.record(f"path.{direction}_socket_drops", result.socket_drops, "count")
             rates[direction] = result.kbps
             record_loaded(direction, result.loaded_rtts_ms)
-            ctx.progress(0.55 if direction == "up" else 0.8, f"{direction}load speed measured")
+            ctx.progress(0.55 if direction == "up" else 0.8, f"{direction}_measured")
 
         record_capacity("up", await m.upload())
         # the upload is idle while the download is measured: count its loss meanwhile

@@ -108,14 +108,13 @@ def run_loop(speaker: str | None, microphone: str | None) -> Loop:
 
 class SpeakerProbe(Probe):
     id: ClassVar[str] = "speaker"
-    title: ClassVar[str] = "Checking your speaker"
     timeout_s: ClassVar[float] = 10.0
     after: ClassVar[tuple[str, ...]] = ("microphone",)
     """The speaker test records from the microphone: let the microphone test finish first."""
 
     async def run(self, ctx: ProbeContext) -> None:
         ctx.record("speaker.os", platform.system())
-        ctx.progress(0.1, "playing a test sound")
+        ctx.progress(0.1, "playing")
         loop = await asyncio.to_thread(run_loop, ctx.settings.speaker, ctx.settings.microphone)
         ctx.record("speaker.outcome", loop.outcome)
         ctx.record("speaker.heard", loop.outcome == "heard")
@@ -132,7 +131,7 @@ class SpeakerProbe(Probe):
             # Some audio layers (ALSA's PulseAudio plugin) report stream clocks without their own
             # buffering, which gives an impossible negative delay: say so rather than store it.
             ctx.record("speaker.loop_delay_ms", None, "ms")
-            ctx.record("speaker.loop_delay_note", "the audio system's clocks gave no usable delay")
+            ctx.record("speaker.loop_delay_note", "clocks_unusable")
         if loop.clarity is not None:
             ctx.record("speaker.clarity", round(loop.clarity, 1))
         if loop.background_dbfs is not None:

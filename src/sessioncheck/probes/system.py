@@ -117,7 +117,6 @@ def active_interfaces() -> dict[str, str]:
 
 class SystemProbe(Probe):
     id: ClassVar[str] = "system"
-    title: ClassVar[str] = "Your computer"
     timeout_s: ClassVar[float] = 5.0
 
     async def run(self, ctx: ProbeContext) -> None:
@@ -154,7 +153,7 @@ class SystemProbe(Probe):
         ctx.record("system.interfaces", ",".join(f"{n}:{k}" for n, k in sorted(interfaces.items())))
         for name, kind in sorted(interfaces.items()):
             ctx.record(f"system.iface.{key_safe(name)}.kind", kind)
-        ctx.progress(0.3, "measuring processor load")
+        ctx.progress(0.3, "cpu")
 
         # Sample without blocking the loop. Other probes run meanwhile, so also measure our
         # own share and judge the load of everything else.

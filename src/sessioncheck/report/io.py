@@ -7,8 +7,10 @@ import os
 import stat
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
+from ..errors import SessioncheckError
 from ..files import FileProblem, read_small_file
 from ..model import ModelError, Report
 
@@ -19,8 +21,10 @@ STDOUT = "-"
 """The file name that means standard output."""
 
 
-class ReportFileError(ValueError):
+class ReportFileError(SessioncheckError, ValueError):
     """A report file cannot be read or written; the message names the file and what to do."""
+
+    title_key = "error.title.report_file"
 
 
 def report_to_json(report: Report) -> str:
@@ -41,11 +45,16 @@ def report_from_json(text: str, source: str = "report") -> Report:
     except ValueError:  # e.g. an integer with thousands of digits
         raise ReportFileError(f"{source} is not a valid report: it holds a number far too long") from None
     try:
-        return Report.from_dict(data)
+        report = Report.from_dict(data)
     except ModelError as e:
         raise ReportFileError(f"{source} is not a valid report: {e}") from None
     except RecursionError:
         raise ReportFileError(f"{source} is not a valid report: it is nested far too deeply") from None
+    if isinstance(data, dict) and "top_fixes" not in data:  # saved before reports carried them
+        from ..advice.verdict import fix_codes
+
+        report = replace(report, top_fixes=fix_codes(report.results))
+    return report
 
 
 def load_report(path: Path) -> Report:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from ..advice import catalogue
-from ..advice.verdict import top_fixes
-from ..model import Audience, Measurement, ProbeResult, Report, Status
+from ..model import Audience, Measurement, ProbeResult, Report, Status, Value
 
 _MARK = {
     Status.PASS: "ok",
@@ -15,7 +16,7 @@ _MARK = {
 }
 
 
-def _format_value(m: Measurement) -> str:
+def _format_value(m: Measurement, related: Mapping[str, Value]) -> str:
     v = m.value
     if isinstance(v, bool):
         text = "yes" if v else "no"
@@ -24,7 +25,7 @@ def _format_value(m: Measurement) -> str:
     elif v is None:
         text = "-"
     else:
-        text = str(v)
+        text = catalogue.value_text(m.key, v, related) or str(v)
     return f"{text} {m.unit}".rstrip() if m.unit and m.unit != "count" else text
 
 
@@ -45,8 +46,9 @@ def _result_lines(r: ProbeResult, audience: Audience, show_measurements: bool) -
                 ev = ", ".join(f"{k}={v}" for k, v in f.evidence.items())
                 lines.append(f"       evidence: {ev}")
     if show_measurements:
+        related = {x.key: x.value for x in r.measurements}
         for m in r.measurements:
-            lines.append(f"       {m.key} = {_format_value(m)}")
+            lines.append(f"       {m.key} = {_format_value(m, related)}")
     return lines
 
 
@@ -61,7 +63,7 @@ def render_text(report: Report, audience: Audience = Audience.CLIENT) -> str:
     ]
     if report.interrupted:
         lines.append(catalogue.phrase("report.interrupted"))
-    fixes = top_fixes(report.results)
+    fixes = report.fixes()
     if fixes:
         lines += ["", catalogue.phrase("report.what_to_do")]
         n = 1

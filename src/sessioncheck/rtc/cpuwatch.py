@@ -30,7 +30,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
+
+from .aiortc_private import udp_sockets
+
+if TYPE_CHECKING:
+    from aiortc import RTCDataChannel
 
 LAG_INTERVAL_S = 0.01
 """The lag timer sleeps this long and notes how late it woke."""
@@ -53,16 +58,15 @@ def run_delay_s(path: Path | None) -> float | None:
         return None
 
 
-def udp_socket_inodes(channel: Any) -> set[int]:
-    """Inodes of the UDP sockets under a data channel's ICE connection (aiortc and aioice
-    internals; empty when they are not where we look)."""
+def udp_socket_inodes(channel: RTCDataChannel | None) -> set[int]:
+    """Inodes of the UDP sockets under a data channel's ICE connection (empty when they are
+    not where we look, see :func:`~.aiortc_private.udp_sockets`)."""
     inodes: set[int] = set()
-    with contextlib.suppress(AttributeError, OSError, TypeError):
-        connection = channel.transport.transport.transport._connection
-        for protocol in connection._protocols:
-            sock = protocol.transport.get_extra_info("socket")
-            if sock is not None:
-                inodes.add(os.fstat(sock.fileno()).st_ino)
+    if channel is None:
+        return inodes
+    with contextlib.suppress(OSError):
+        for sock in udp_sockets(channel):
+            inodes.add(os.fstat(sock.fileno()).st_ino)
     return inodes
 
 
@@ -89,7 +93,7 @@ def udp_drops(inodes: set[int]) -> int | None:
 class DropCounter:
     """Drops on a channel's UDP sockets since the counter was made (see :func:`udp_drops`)."""
 
-    def __init__(self, channel: Any) -> None:
+    def __init__(self, channel: RTCDataChannel | None) -> None:
         self._inodes = udp_socket_inodes(channel)
         self._base = udp_drops(self._inodes)
 

@@ -11,9 +11,10 @@ import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..settings import IceServer
+from .aiortc_private import nominated_pair, set_sctp_timers
 
 if TYPE_CHECKING:
     from aiortc import RTCDataChannel, RTCPeerConnection
@@ -44,15 +45,7 @@ def preload_aiortc() -> None:
     for it."""
     import aiortc  # noqa: F401
 
-    from . import protocols  # noqa: F401
-
-
-def _browser_like_sctp_timers() -> None:
-    import aiortc.rtcsctptransport as sctp
-
-    # module settings: one for every peer we make
-    sctp.SCTP_RTO_INITIAL = SCTP_RTO_INITIAL_S
-    sctp.SCTP_RTO_MIN = SCTP_RTO_MIN_S  # type: ignore[assignment]  # read by every RTO update
+    from .measure import measurer, responder  # noqa: F401
 
 
 class PeerConnectError(Exception):
@@ -63,7 +56,7 @@ def make_peer(ice_servers: Sequence[IceServer] = ()) -> RTCPeerConnection:
     """An ``RTCPeerConnection`` using exactly ``ice_servers`` (none: host candidates only)."""
     from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection
 
-    _browser_like_sctp_timers()
+    set_sctp_timers(SCTP_RTO_INITIAL_S, SCTP_RTO_MIN_S)  # module settings: every peer we make
     servers = [
         RTCIceServer(urls=list(s.urls), username=s.username, credential=s.credential)
         for s in ice_servers
@@ -140,14 +133,10 @@ class SelectedPair:
 def selected_pair(pc: RTCPeerConnection) -> SelectedPair | None:
     """Read the nominated pair from aioice's connection behind the peer's SCTP transport."""
     try:
-        ice_transport = pc.sctp.transport.transport if pc.sctp else None
-        if ice_transport is None:
-            return None
-        connection: Any = ice_transport._connection
-        pair = connection._nominated.get(1)
+        pair = nominated_pair(pc)
         if pair is None:
             return None
-        local, remote = pair.local_candidate, pair.remote_candidate
+        local, remote = pair
         return SelectedPair(
             local_type=local.type,
             remote_type=remote.type,

@@ -237,8 +237,9 @@ class Reflector:
         return ws
 
     async def _run_test(self, ws: web.WebSocketResponse, peer: str, remote: str | None) -> None:
+        from ..rtc.measure.responder import Responder
+        from ..rtc.measure.wire import NEGOTIATED_ID_MAX
         from ..rtc.peer import close_all, make_peer
-        from ..rtc.protocols import NEGOTIATED_ID_MAX, Responder
 
         offer = await _receive_json(ws, OFFER_TIMEOUT_S)
         if offer is None:

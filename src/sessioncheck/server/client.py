@@ -16,12 +16,15 @@ from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
 
+from ..errors import SessioncheckError
 from ..settings import IceServer, SettingsError, parse_ice_servers
 
 CONNECT_TIMEOUT_S = 5.0
 
 
-class SignallingError(Exception):
+class SignallingError(SessioncheckError):
+
+    title_key = "error.title.server"
     outcome = "protocol_error"
 
     def __init__(self, detail: str, retry_after_s: float | None = None) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
@@ -24,8 +24,8 @@ from textual.screen import ModalScreen, Screen
 from textual.theme import Theme
 
 from ..advice import catalogue
-from ..advice.verdict import decide
-from ..cli import ExitCode
+from ..advice.verdict import merge_rerun
+from ..errors import ExitCode
 from ..events import Event, RunFinished
 from ..model import Audience, Report
 from ..settings import Settings
@@ -120,37 +120,10 @@ def default_plan(settings: Settings) -> tuple[str, ...]:
     return plan_ids(settings)
 
 
-def longest_wait_s(plan: Sequence[str], settings: Settings) -> int:
-    """The most a plan can take: the longest chain of probe timeouts through dependencies."""
-    from ..probes import load_probe
-
-    probes = {p: load_probe(p) for p in plan}
-    memo: dict[str, float] = {}
-
-    def finish(pid: str) -> float:
-        if pid not in memo:
-            probe = probes[pid]
-            before = max((finish(d) for d in probe.depends_on if d in probes), default=0.0)
-            memo[pid] = before + (settings.probe_timeout_s or probe.timeout_s)
-        return memo[pid]
-
-    return round(max((finish(p) for p in probes), default=0.0))
-
-
 def default_save_path(report: Report) -> str:
     stamp = re.sub(r"[^0-9]", "", report.created)[:14]
     stamp = f"{stamp[:8]}-{stamp[8:]}" if len(stamp) > 8 else stamp or "report"
     return f"~/sessioncheck-report-{stamp}.json"
-
-
-def merge_rerun(base: Report, new: Report) -> Report:
-    """``base`` with the results of a re-run replaced, and the verdict decided again by advice."""
-    fresh = {r.probe: r for r in new.results}
-    results = [fresh.pop(r.probe, r) for r in base.results] + list(fresh.values())
-    interrupted = base.interrupted and new.interrupted
-    d = decide(results, interrupted=interrupted)
-    return replace(base, results=tuple(results), verdict=d.verdict, verdict_reason=d.reason,
-                   verdict_complete=d.complete, untested=d.untested, interrupted=interrupted)
 
 
 class SessionCheckApp(App[int]):
@@ -212,6 +185,8 @@ class SessionCheckApp(App[int]):
         self.run_worker(self._estimate_duration, thread=True, group="estimate", exit_on_error=False)
 
     def _estimate_duration(self) -> None:
+        from ..probes import longest_wait_s
+
         seconds = longest_wait_s(self.plan, self.settings)  # also warms the probe imports
         self.call_from_thread(self._show_duration, seconds)
 
@@ -462,7 +437,7 @@ class SessionCheckApp(App[int]):
                 report = merge_rerun(self._rerun_base, report)
         if save and report is not None:
             await self._save(report, default_save_path(report))
-        self.exit(result=int(ExitCode.INTERRUPTED if report is None else ExitCode.for_report(report)))
+        self.exit(result=int(ExitCode.for_report(report)))
 
     def _exit_now(self) -> None:
         code = ExitCode.VIDEO
@@ -536,9 +511,9 @@ class SessionCheckApp(App[int]):
         self._exit_renderables[:] = [crash.message()]
 
 
-def run_app(settings: Settings, **kwargs: object) -> int:
+def run_app(settings: Settings) -> int:
     """Run the guided check in this terminal and return the exit code."""
-    app = SessionCheckApp(settings, **kwargs)  # type: ignore[arg-type]
+    app = SessionCheckApp(settings)
     result = app.run()
     return int(result if result is not None else ExitCode.INTERRUPTED)
 

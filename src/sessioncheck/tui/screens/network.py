@@ -78,7 +78,8 @@ class NetworkScreen(Screen[None]):
         if isinstance(event, ProbeStarted):
             self._row(event.probe).started()
         elif isinstance(event, Progress):
-            self._row(event.probe).progress(event.fraction, event.note)
+            note = catalogue.progress_note(event.probe, event.note, event.values)
+            self._row(event.probe).progress(event.fraction, note)
         elif isinstance(event, ProbeFinished):
             self._row(event.result.probe).finished(event.result)
         elif isinstance(event, Sample):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from rich.text import Text
@@ -12,8 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Collapsible, Footer, Label, Static
 
 from ...advice import catalogue
-from ...advice.verdict import top_fixes
-from ...model import Audience, Finding, Measurement, ProbeResult, Report, Severity
+from ...model import Audience, Finding, Measurement, ProbeResult, Report, Severity, Value
 from ..widgets.probe_row import STATUS_MARKS, probe_name
 from ..widgets.title import TitleBar
 from ..widgets.verdict import VerdictBanner
@@ -24,14 +24,14 @@ SEVERITY_MARKS = {Severity.INFO: "i", Severity.WARN: "!", Severity.FAIL: "✖"}
 """A mark per finding severity (not per probe status: ``info`` is no status)."""
 
 
-def format_measurement(m: Measurement) -> str:
+def format_measurement(m: Measurement, related: Mapping[str, Value]) -> str:
     value = m.value
     if isinstance(value, float):
         shown = f"{value:.3f}".rstrip("0").rstrip(".")
     elif value is None:
         shown = "–"
     else:
-        shown = str(value)
+        shown = catalogue.value_text(m.key, value, related) or str(value)
     unit = f" {m.unit}" if m.unit and m.unit != "count" else ""
     extra = f"  ({len(m.samples)} samples)" if m.samples else ""
     return f"{m.key} = {shown}{unit}{extra}"
@@ -82,7 +82,7 @@ class ResultsScreen(Screen[None]):
                         compact=True,
                     )
             yield Label(P("report.what_to_do"), classes="subheading")
-            fixes = top_fixes(report.results, limit=3)
+            fixes = report.fixes()
             with Vertical(id="fixes"):
                 if not fixes:
                     yield Static(P("tui.results.no_fixes"), classes="fix")
@@ -111,7 +111,8 @@ class ResultsScreen(Screen[None]):
             body.append(Static(P("tui.results.all_fine")))
         shown = [m for m in r.measurements if support or m.unit]
         if shown:
-            lines = "\n".join(f"  {format_measurement(m)}" for m in shown)
+            related = {x.key: x.value for x in r.measurements}
+            lines = "\n".join(f"  {format_measurement(m, related)}" for m in shown)
             body.append(Static(f"{P('tui.results.measurements')}:\n{lines}", classes="measurements"))
         if self.rerun:
             body.append(Button(P("tui.results.run_again"), id=f"rerun-{r.probe}", classes="rerun", compact=True))
