@@ -15,7 +15,8 @@ import sys
 import time
 
 from sessioncheck.peer import RoomCreated, host, join
-from sessioncheck.server.app import ServerConfig, start_server
+from sessioncheck.server.app import start_server
+from sessioncheck.server.config import ServerConfig
 from sessioncheck.settings import Settings
 
 

@@ -12,15 +12,20 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import SessioncheckError
 
 SCHEMA_VERSION = 1
 """Version of the report's JSON form. Bump on any incompatible change."""
 
-Value = float | int | str | bool | None
-"""What a measurement or a piece of evidence can hold."""
+Value = float | int | str | bool | tuple[str, ...] | None
+"""What a measurement or a piece of evidence can hold. A tuple is a list of names (the
+programs holding a device, the busiest processes, the network interfaces); JSON holds it
+as a list of strings."""
+
+JsonValue = float | int | str | bool | list[str] | None
+"""A :data:`Value` in its JSON form."""
 
 
 class ModelError(SessioncheckError, ValueError):
@@ -105,12 +110,12 @@ class Measurement:
         return out
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Measurement:
+    def from_dict(cls, data: Mapping[str, object]) -> Measurement:
         _require(data, "measurement", ("key", "value", "unit"))
         samples = data.get("samples")
         return cls(
             key=_str(data["key"], "measurement key"),
-            value=_value(data["value"], "measurement value"),
+            value=_measured(_str(data["key"], "measurement key"), data["value"]),
             unit=_str(data["unit"], "measurement unit"),
             samples=None if samples is None else tuple(_sample(s) for s in _list(samples)),
         )
@@ -131,7 +136,7 @@ class Wording:
         return {"title": self.title, "text": self.text, "steps": list(self.steps)}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Wording:
+    def from_dict(cls, data: Mapping[str, object]) -> Wording:
         _require(data, "wording", ("title", "text", "steps"))
         return cls(
             title=_str(data["title"], "wording title"),
@@ -167,7 +172,7 @@ class Finding:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
+    def from_dict(cls, data: Mapping[str, object]) -> Finding:
         _require(data, "finding", ("code", "severity", "impact", "wording", "evidence"))
         wording = _mapping(data["wording"], "finding wording")
         missing = [a.value for a in Audience if a.value not in wording]
@@ -216,7 +221,7 @@ class ProbeResult:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ProbeResult:
+    def from_dict(cls, data: Mapping[str, object]) -> ProbeResult:
         _require(
             data,
             "result",
@@ -314,7 +319,7 @@ class Report:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Report:
+    def from_dict(cls, data: Mapping[str, object]) -> Report:
         data = _mapping(data, "report")
         if "schema_version" not in data:
             raise ModelError("this is not a sessioncheck report (no schema_version)")
@@ -390,48 +395,50 @@ def clean_text(text: str) -> str:
     return text.translate(_CONTROLS)
 
 
-def _json_value(v: Value) -> Value:
-    """Floats that JSON cannot hold (NaN, infinity) become null."""
+def _json_value(v: Value) -> JsonValue:
+    """Floats that JSON cannot hold (NaN, infinity) become null; a tuple becomes a list."""
     if isinstance(v, float) and not math.isfinite(v):
         return None
+    if isinstance(v, tuple):
+        return list(v)
     return v
 
 
-def _require(data: Mapping[str, Any], what: str, keys: Sequence[str]) -> None:
+def _require(data: Mapping[str, object], what: str, keys: Sequence[str]) -> None:
     missing = [k for k in keys if k not in data]
     if missing:
         raise ModelError(f"{what} is missing field(s): {', '.join(missing)}")
 
 
-def _mapping(v: Any, what: str) -> Mapping[str, Any]:
+def _mapping(v: object, what: str) -> Mapping[str, object]:
     if not isinstance(v, Mapping):
         raise ModelError(f"{what} must be an object, not {type(v).__name__}")
     return v
 
 
-def _list(v: Any) -> list[Any]:
+def _list(v: object) -> list[object]:
     if not isinstance(v, list):
         raise ModelError(f"expected a list, found {type(v).__name__}")
     return v
 
 
-def _str(v: Any, what: str) -> str:
+def _str(v: object, what: str) -> str:
     if not isinstance(v, str):
         raise ModelError(f"{what} must be text, not {type(v).__name__}")
     return clean_text(v)
 
 
-def _bool(v: Any, what: str) -> bool:
+def _bool(v: object, what: str) -> bool:
     if not isinstance(v, bool):
         raise ModelError(f"{what} must be true or false, not {type(v).__name__}")
     return v
 
 
-def _opt_str(v: Any, what: str) -> str | None:
+def _opt_str(v: object, what: str) -> str | None:
     return None if v is None else _str(v, what)
 
 
-def _float(v: Any) -> float:
+def _float(v: object) -> float:
     if isinstance(v, bool) or not isinstance(v, int | float):
         raise ModelError(f"expected a number, found {type(v).__name__}")
     try:
@@ -440,22 +447,48 @@ def _float(v: Any) -> float:
         raise ModelError(f"a number with {len(str(v))} digits is too large") from None
 
 
-def _sample(v: Any) -> float:
+def _sample(v: object) -> float:
     """A sample: a number, or null for one that could not be measured (NaN when written)."""
     return math.nan if v is None else _float(v)
 
 
-def _value(v: Any, what: str) -> Value:
+def _value(v: object, what: str) -> Value:
     if isinstance(v, str):
         return clean_text(v)
     if v is None or isinstance(v, bool | int | float):
         return v
-    raise ModelError(f"{what} must be a number, text, true/false or null")
+    if isinstance(v, list) and all(isinstance(s, str) for s in v):
+        return tuple(clean_text(s) for s in v)
+    raise ModelError(f"{what} must be a number, text, a list of texts, true/false or null")
 
 
-def _enum(cls: type[Any], v: Any, what: str) -> Any:
-    try:
-        return cls(v)
-    except ValueError:
-        allowed = ", ".join(m.value for m in cls)
-        raise ModelError(f"{what} {v!r} is not one of: {allowed}") from None
+JOINED_BEFORE: dict[str, str] = {
+    ".holders": ", ",
+    ".top_processes": ", ",
+    "system.interfaces": ",",
+}
+"""Measurements (by how their key ends) that reports before issue 12 held as one string,
+joined with this separator; they are lists now."""
+
+
+def _measured(key: str, v: object) -> Value:
+    """A measurement's value; an older report's joined string becomes the list it stands for."""
+    value = _value(v, "measurement value")
+    if isinstance(value, str):
+        for suffix, sep in JOINED_BEFORE.items():
+            if key.endswith(suffix):
+                return tuple(s.strip() for s in value.split(sep) if s.strip())
+    return value
+
+
+_E = TypeVar("_E", bound=StrEnum)
+
+
+def _enum(cls: type[_E], v: object, what: str) -> _E:
+    if isinstance(v, str):
+        try:
+            return cls(v)
+        except ValueError:
+            pass
+    allowed = ", ".join(m.value for m in cls)
+    raise ModelError(f"{what} {v!r} is not one of: {allowed}")

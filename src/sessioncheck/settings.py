@@ -15,7 +15,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from .crashlog import remember_secret
 from .errors import SessioncheckError
@@ -118,7 +118,7 @@ class IceServer:
         return out
 
     @classmethod
-    def from_dict(cls, data: Any, where: str = "iceServers") -> IceServer:
+    def from_dict(cls, data: object, where: str = "iceServers") -> IceServer:
         if not isinstance(data, Mapping):
             raise SettingsError(f"{where}: each ICE server must be an object with \"urls\"")
         urls = data.get("urls", data.get("url"))
@@ -140,7 +140,7 @@ class IceServer:
         return server
 
 
-def parse_ice_servers(data: Any, where: str) -> tuple[IceServer, ...]:
+def parse_ice_servers(data: object, where: str) -> tuple[IceServer, ...]:
     """Parse a WebRTC ``iceServers`` list (already decoded from JSON or TOML)."""
     if isinstance(data, Mapping) and "iceServers" in data:
         data = data["iceServers"]
@@ -165,7 +165,7 @@ def _read_text(path: Path, what: str) -> str:
         raise SettingsError(f"{what} {path} is not UTF-8 text") from None
 
 
-def _json(text: str, where: str) -> Any:
+def _json(text: str, where: str) -> object:
     try:
         return json.loads(text)
     except json.JSONDecodeError as e:
@@ -181,31 +181,166 @@ def load_ice_servers_file(path: Path) -> tuple[IceServer, ...]:
     return parse_ice_servers(_json(text, f"ICE servers file {path}"), str(path))
 
 
+VIDEO_TIER_NAMES: tuple[str, ...] = ("1080p", "720p", "540p", "360p", "270p", "180p")
+"""The video tiers of ``advice.quality.TIERS``, best first (a test keeps the two equal)."""
+
+
+@dataclass(frozen=True)
+class _Limit:
+    """How ``[thresholds]`` checks one field: ``kind`` (number, whole, range, rates, tier)
+    and the allowed ``low``..``high`` (``above``: strictly above ``low``)."""
+
+    kind: str = "number"
+    low: float | None = 0.0
+    high: float | None = None
+    above: bool = False
+
+
+def _limit(low: float | None = 0.0, high: float | None = None, *, above: bool = False,
+           kind: str = "number") -> dict[str, _Limit]:
+    """A field's ``metadata``: its :class:`_Limit` (fields without one: a number, 0 or more)."""
+    return {"limit": _Limit(kind, low, high, above)}
+
+
 @dataclass(frozen=True)
 class Thresholds:
-    """Numbers that turn measurements into findings. Override in ``[thresholds]``."""
+    """Numbers that turn measurements into findings. Override any of them in ``[thresholds]``.
+
+    Each docstring says where the number comes from. "Issue N" is the issue whose session
+    chose it (``issues stops``, ``git log``); LAB-NOTES and DEVICE-NOTES are the team's
+    measurements on the lab machines.
+    """
 
     rtt_good_ms: float = 100.0
+    """Round trip at or below which the connection is good: issue 3's levels (RTT
+    100/250/400 ms, jitter 10/30 ms, loss 1/3/8 %)."""
     rtt_fair_ms: float = 250.0
+    """Round trip above which ``network.rtt_high`` warns (issue 3's levels)."""
     rtt_poor_ms: float = 400.0
+    """Round trip above which video is ruled out (issue 3's levels)."""
     jitter_good_ms: float = 10.0
+    """Jitter (RFC 3550, worst direction) above which ``network.jitter_high`` warns (issue 3)."""
     jitter_fair_ms: float = 30.0
+    """Jitter above which video is ruled out (issue 3's levels, jitter 10/30 ms)."""
     loss_good_pct: float = 1.0
+    """Packet loss (worst direction) above which ``network.loss_high`` warns (issue 3)."""
     loss_fair_pct: float = 3.0
+    """Loss above which video is ruled out (issue 3's levels, loss 1/3/8 %)."""
     loss_poor_pct: float = 8.0
+    """Loss above which no internet call will work: call by phone (issue 3; issue 11 added
+    that the 95 % interval's low end must be above it too)."""
     measure_drop_pct: float = 0.5
     """Datagrams the measuring computers' own sockets dropped (they could not read them in
-    time), as a share of a direction's loss packets: above it, that loss is not judged."""
+    time), as a share of a direction's loss packets: above it, that loss is not judged.
+    Issue 11 (item 19: the kernel's drop counter matched the "lost" packets, 1773 vs 1740)."""
     measure_lag_ms: float = 25.0
     """Event-loop timer lateness (p95) of this computer while it measured: above it, the
-    delay, jitter and delay-under-load figures of that phase are not judged."""
+    delay, jitter and delay-under-load figures of that phase are not judged. Chosen by
+    the team, issue 11 (item 19)."""
     stun_rtt_slow_ms: float = 250.0
+    """Best STUN round trip above which ``ice.stun_slow`` says the servers are far away;
+    chosen by the team, issue 2 (the same level as ``rtt_fair_ms``)."""
     loopback_rtt_slow_ms: float = 20.0
+    """Data-channel p95 round trip on this computer above which ``loopback.rtt_high`` says
+    it is overloaded; chosen by the team, issue 2 (measured 0.8–1.0 ms on these machines)."""
     loopback_throughput_low_kbps: float = 5000.0
+    """Local data-channel throughput below which ``loopback.throughput_low`` warns. Issue 2:
+    measured 26–35 Mbit/s idle and 6–10 Mbit/s busy here; 8 Mbit/s flagged a merely busy
+    2-core computer, so 5 Mbit/s."""
     loopback_connect_slow_s: float = 3.0
+    """Two local peers taking longer than this to connect (measured 0.04 s here): the
+    computer is struggling; chosen by the team, issue 2."""
     cpu_busy_pct: float = 85.0
+    """CPU used by other programs at or above which the computer is too busy for a call;
+    chosen by the team, issue 2."""
     memory_low_mb: float = 500.0
+    """Available memory below which a call may stutter; chosen by the team, issue 2."""
     battery_low_pct: float = 20.0
+    """Battery charge (unplugged) below which the computer may die mid-session; chosen by
+    the team, issue 2."""
+    # --- thresholds (issue 12): the advice modules' constants, moved here ---
+    camera_dark_luma: float = field(default=50.0, metadata=_limit(0.0, 255.0))
+    """Mean luma (0–255) below which the picture is too dark. Issue 4; DEVICE-NOTES measured
+    mean luma 86 for a well-lit face and 37 after darkening (gamma 3.5)."""
+    camera_backlight_levels: float = field(default=50.0, metadata=_limit(0.0, 255.0))
+    """Surroundings brighter than the subject by this many luma levels: backlit ("a window
+    behind you"); chosen by the team, issue 4."""
+    camera_blur_var_min: float = 40.0
+    """Variance of the Laplacian (at 640 px width) below which the picture is blurred.
+    Issue 4; DEVICE-NOTES measured 470 sharp and 3.9 after a σ 3 blur."""
+    camera_covered_pct: float = field(default=50.0, metadata=_limit(0.0, 100.0))
+    """Black or covered frames (% of frames) at or above which nothing is visible; chosen by
+    the team, issue 4 (half of the frames)."""
+    camera_frozen_pct: float = field(default=80.0, metadata=_limit(0.0, 100.0))
+    """Identical consecutive frames (%) at or above which the picture is frozen; chosen by
+    the team, issue 4."""
+    camera_frozen_min_frames: int = field(default=3, metadata=_limit(kind="whole"))
+    """Frames needed before a picture can be called frozen; chosen by the team, issue 4."""
+    camera_min_fps: float = 15.0
+    """Achieved frames per second below which motion looks jerky; chosen by the team,
+    issue 4 (half of the 30 fps the probe asks for)."""
+    camera_face_min_size_pct: float = field(default=10.0, metadata=_limit(0.0, 100.0))
+    """Face width (% of frame width) below which the person sits too far away; chosen by
+    the team, issue 4."""
+    camera_face_centre_x: tuple[float, float] = field(default=(0.25, 0.75), metadata=_limit(0.0, 1.0, kind="range"))
+    """Where a face centre should be across the frame (fractions of its width, left to
+    right); chosen by the team, issue 4."""
+    camera_face_centre_y: tuple[float, float] = field(default=(0.15, 0.75), metadata=_limit(0.0, 1.0, kind="range"))
+    """Where a face centre should be down the frame (fractions of its height, top to
+    bottom); chosen by the team, issue 4."""
+    camera_min_face_checks: int = field(default=3, metadata=_limit(kind="whole"))
+    """Face detections run (every 10th frame) before "no face" may be said; chosen by the
+    team, issue 4."""
+    microphone_silent_peak_dbfs: float = field(default=-60.0, metadata=_limit(-200.0, 0.0))
+    """Peak below this over the whole listen: (nearly) nothing reaches the microphone;
+    chosen by the team, issue 4."""
+    microphone_clip_pct: float = field(default=0.1, metadata=_limit(0.0, 100.0))
+    """Samples at full scale (%) above which the voice distorts; chosen by the team, issue 4."""
+    microphone_noise_floor_dbfs: float = field(default=-45.0, metadata=_limit(-200.0, 0.0))
+    """Noise between words above this is distracting background noise; chosen by the team,
+    issue 4."""
+    microphone_hum_prominence_db: float = 15.0
+    """A 50/60 Hz mains line this far above its neighbourhood is audible hum (with
+    ``microphone_hum_min_dbfs``); chosen by the team, issue 4."""
+    microphone_hum_min_dbfs: float = field(default=-70.0, metadata=_limit(-200.0, 0.0))
+    """The least level of a mains line that counts as audible hum; chosen by the team, issue 4."""
+    microphone_narrowband_rates: tuple[int, ...] = field(default=(8000, 16000), metadata=_limit(kind="rates"))
+    """Sample rates (with one channel) of Bluetooth headsets in hands-free mode (HFP/HSP:
+    8 kHz CVSD, 16 kHz mSBC). Issue 4; DEVICE-NOTES (8 kHz is what a headset in hands-free
+    mode sends)."""
+    microphone_narrowband_hf_db: float = field(default=-40.0, metadata=_limit(-200.0, 0.0))
+    """Energy above 4.2 kHz this far below the telephone band (300–3400 Hz): the sound was
+    band-limited; chosen by the team, issue 4."""
+    speaker_echo_strong_db: float = field(default=-20.0, metadata=_limit(-200.0, 0.0))
+    """The test sweep coming back louder than this (relative to what was played) is a
+    strong echo path: open speakers next to the microphone; through headphones it is not
+    heard at all. Chosen by the team, issue 4 (DEVICE-NOTES: half volume reads −18 dB)."""
+    media_fps_share_min: float = field(default=0.8, metadata=_limit(0.0, 1.0))
+    """Frames encoded and decoded per second, as a share of the target (30 fps), below which
+    video suffers; chosen by the team, issue 4."""
+    media_cpu_headroom_min_pct: float = field(default=10.0, metadata=_limit(0.0, 100.0))
+    """Computer CPU left over while encoding 720p below which other work will make video
+    stutter; chosen by the team, issue 4 (measured 18 % here at 720p, 29.9 fps)."""
+    bufferbloat_ms: float = 100.0
+    """Extra delay under load that people notice in conversation (``network.bufferbloat``);
+    chosen by the team, issue 3."""
+    audio_min_kbps: float = 100.0
+    """Below this rate, even an audio call (Opus ≈ 40–80 kbit/s with overhead) breaks up:
+    call by phone; chosen by the team, issue 3."""
+    video_min_tier: str = field(default="360p", metadata=_limit(kind="tier"))
+    """The smallest picture still worth sending; a rate below what it needs means audio
+    only. Chosen by the team, issue 3 (one of issue 3's tiers)."""
+    video_headroom: float = field(default=0.75, metadata=_limit(0.0, 1.0, above=True))
+    """Share of a measured rate that video may use: a tier fits when its target ≤ this ×
+    the rate. Issue 3 ("first tier whose target × 0.75 fits")."""
+    download_socket_drops_max: int = field(default=20, metadata=_limit(kind="whole"))
+    """More datagrams than this dropped by this computer's own sockets during the download
+    test: it read too slowly, so delay under load was its own buffer, not the network's.
+    Issue 11 (item 19: the kernel's drop counter matched the "lost" packets); the same
+    number as ``rtc.protocols.RECEIVER_DROPS``, which marks that download a lower bound."""
+    gentle_cap_reached: float = field(default=0.9, metadata=_limit(0.0, 1.0))
+    """Gentle mode: a capped direction measured at this share of the cap or more reached
+    it, so it is reported as "at least" the cap; chosen by the team, issue 11 (item 7)."""
 
 
 @dataclass(frozen=True)
@@ -238,7 +373,7 @@ class Settings:
         remember_secret(self.token)  # so no crash log can hold it
 
 
-def _from_toml(path: Path, explicit: bool) -> dict[str, Any]:
+def _from_toml(path: Path, explicit: bool) -> dict[str, object]:
     path = path.expanduser()
     if not explicit and not os.path.lexists(path):
         return {}
@@ -255,21 +390,63 @@ def _from_toml(path: Path, explicit: bool) -> dict[str, Any]:
         raise SettingsError(f"config file {path} is not valid: it holds a number far too long") from None
 
 
-def _thresholds(data: Any, where: str) -> Thresholds:
+def _thresholds(data: object, where: str) -> Thresholds:
     if not isinstance(data, Mapping):
         raise SettingsError(f"{where}: [thresholds] must be a table")
-    names = {f.name for f in fields(Thresholds)}
-    values: dict[str, float] = {}
+    known = {f.name: f for f in fields(Thresholds)}
+    values: dict[str, Any] = {}  # by field name: each checked against its field's type below
     for k, v in data.items():
-        if k not in names:
-            raise SettingsError(f"{where}: unknown threshold {k!r}; known: {', '.join(sorted(names))}")
-        if not _finite(v) or v < 0:
-            raise SettingsError(f"{where}: threshold {k} must be a number, 0 or more")
-        values[k] = float(v)
+        if k not in known:
+            raise SettingsError(f"{where}: unknown threshold {k!r}; known: {', '.join(sorted(known))}")
+        limit: _Limit = known[k].metadata.get("limit", _Limit())
+        values[k] = _threshold(k, v, limit, where)
     return replace(Thresholds(), **values)
 
 
-def _finite(v: Any) -> bool:
+def _threshold(name: str, v: object, limit: _Limit, where: str) -> object:
+    """One ``[thresholds]`` value, checked against its field's :class:`_Limit`."""
+    kind, low, high, above = limit.kind, limit.low, limit.high, limit.above
+    if kind == "tier":
+        if v not in VIDEO_TIER_NAMES:
+            raise SettingsError(f"{where}: threshold {name} must be one of {', '.join(VIDEO_TIER_NAMES)}")
+        return v
+    if kind == "whole":
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            raise SettingsError(f"{where}: threshold {name} must be a whole number, 0 or more")
+        return v
+    if kind == "rates":
+        if not isinstance(v, list) or not v or not all(
+            isinstance(r, int) and not isinstance(r, bool) and 0 < r <= 1_000_000 for r in v
+        ):
+            raise SettingsError(f"{where}: threshold {name} must be a list of sample rates (whole numbers of Hz)")
+        return tuple(v)
+    if kind == "range":
+        pair = [_within(x, low, high, above) for x in v] if isinstance(v, list) and len(v) == 2 else []
+        if len(pair) != 2 or pair[0] is None or pair[1] is None or pair[0] > pair[1]:
+            raise SettingsError(f"{where}: threshold {name} must be two numbers from {low:g} to {high:g}, "
+                                "the smaller first")
+        return (pair[0], pair[1])
+    number = _within(v, low, high, above)
+    if number is None:
+        if high is None:
+            raise SettingsError(f"{where}: threshold {name} must be a number, 0 or more")
+        lowest = f"above {low:g}" if above else f"from {low:g}"
+        raise SettingsError(f"{where}: threshold {name} must be a number {lowest} to {high:g}")
+    return number
+
+
+def _within(v: object, low: float | None, high: float | None, above: bool) -> float | None:
+    """``v`` as a float when it is a finite number in ``low``..``high`` (None: that end is
+    open; ``above``: strictly above ``low``), else None."""
+    if not _finite(v):
+        return None
+    x = float(v)
+    if low is not None and (x <= low if above else x < low):
+        return None
+    return x if high is None or x <= high else None
+
+
+def _finite(v: object) -> TypeGuard[int | float]:
     """A real number: not true/false, not NaN or infinity, not too large for a float."""
     if isinstance(v, bool) or not isinstance(v, int | float):
         return False
@@ -286,7 +463,7 @@ _TOP_KEYS = {
 }
 
 
-def settings_from_mapping(data: Mapping[str, Any], where: str) -> Settings:
+def settings_from_mapping(data: Mapping[str, object], where: str) -> Settings:
     """Build settings from a decoded TOML document."""
     unknown = set(data) - _TOP_KEYS
     if unknown:
@@ -306,9 +483,11 @@ def settings_from_mapping(data: Mapping[str, Any], where: str) -> Settings:
         s = replace(s, probes=tuple(probes))
     for key in ("ca_file", "server", "token", "camera", "microphone", "speaker"):
         if key in data:
-            if not isinstance(data[key], str):
+            text = data[key]
+            if not isinstance(text, str):
                 raise SettingsError(f"{where}: {key} must be text")
-            s = replace(s, **{key: data[key]})
+            change: dict[str, Any] = {key: text}  # every one of these fields is str | None
+            s = replace(s, **change)
     if "redact" in data:
         if not isinstance(data["redact"], bool):
             raise SettingsError(f"{where}: redact must be true or false")

@@ -112,8 +112,12 @@ def test_the_page_carries_the_catalogue_wording(serve) -> None:  # type: ignore[
         assert r.headers["Content-Type"].startswith("text/html")
     assert "/*PHRASES*/{}" not in page
     assert json.dumps(PHRASES["browser.title"]) in page and json.dumps(PHRASES["browser.intro"]) in page
-    with urllib.request.urlopen(f"{http_base(url)}/static/join.js", timeout=5) as r:
-        assert "cl-probe" in r.read().decode()
+    assert '<script type="module" src="/static/join/main.js">' in page
+    with urllib.request.urlopen(f"{http_base(url)}/static/join/main.js", timeout=5) as r:
+        assert "PeerTest" in r.read().decode()
+    # the channel labels (and every other protocol constant) come from Python, not a copy
+    with urllib.request.urlopen(f"{http_base(url)}/protocol.json", timeout=5) as r:
+        assert json.loads(r.read())["channels"]["client"]["probe"] == "cl-probe"
 
 
 @needs_chromium

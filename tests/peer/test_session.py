@@ -8,7 +8,8 @@ from sessioncheck.events import ProbeFinished, Progress, RunFinished, Sample
 from sessioncheck.peer import PeerJoined, RoomCreated, host, join
 from sessioncheck.peer.session import PeerPlan
 from sessioncheck.rtc.measure.results import Plan
-from sessioncheck.server.app import ServerConfig, start_server
+from sessioncheck.server.app import start_server
+from sessioncheck.server.config import ServerConfig
 from sessioncheck.settings import Settings
 
 

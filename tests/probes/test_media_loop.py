@@ -34,7 +34,8 @@ async def test_encodes_and_decodes_both_sizes() -> None:
         assert float(values[f"media_loop.process_cpu_pct_{size}"]) > 0  # type: ignore[arg-type]
     # a 720p frame costs more to encode than a 480p one
     assert float(values["media_loop.encode_ms_720p"]) > float(values["media_loop.encode_ms_480p"])  # type: ignore[arg-type]
-    assert isinstance(values["media_loop.top_processes"], str)
+    top = values["media_loop.top_processes"]
+    assert isinstance(top, tuple) and all(isinstance(p, str) and p.endswith("%") for p in top)
     assert 0 <= float(values["media_loop.cpu_headroom_pct"]) <= 100  # type: ignore[arg-type]
     assert set(codes) <= {"media_loop.cpu_short", "media_loop.cpu_too_slow"}
 
@@ -77,7 +78,8 @@ async def test_send_meter_reads_a_sender_that_keeps_up() -> None:
     assert values["path.media.target_fps"] == 30.0
     assert 0 <= float(values["path.media.cpu_pct"]) <= 100  # type: ignore[arg-type]
     assert values["path.media.cpu_headroom_pct"] == round(100 - float(values["path.media.cpu_pct"]), 1)  # type: ignore[arg-type]
-    assert isinstance(values["path.media.top_processes"], str)
+    top = values["path.media.top_processes"]
+    assert isinstance(top, tuple) and all(isinstance(p, str) and p.endswith("%") for p in top)
     assert "path.media.fps_480p" not in values  # nothing to confirm
 
 

@@ -91,12 +91,12 @@ async def test_a_server_that_does_not_announce_negotiated_channels_gets_them_in_
     """An older server neither announces ``negotiated_channels`` nor creates channels from
     an offer's ``negotiated_id``: the client must announce its channels in-band for it."""
     from sessioncheck.rtc.measure.responder import Responder
-    from sessioncheck.server import app
+    from sessioncheck.server import wire
 
     def ignore(self: Responder, negotiated_id: int) -> None:
         return None
 
-    monkeypatch.setattr(app, "NEGOTIATED_CHANNELS", False)
+    monkeypatch.setattr(wire, "NEGOTIATED_CHANNELS", False)
     monkeypatch.setattr(Responder, "attach_negotiated", ignore)
     report = await Runner([short_probe()], Settings(server="local")).run()
     value = {m.key: m.value for m in report.results[0].measurements}

@@ -23,7 +23,8 @@ import aiohttp
 import pytest
 
 from sessioncheck.server import rooms as rooms_module
-from sessioncheck.server.app import ROOMS_KEY, RunningServer, ServerConfig, start_server
+from sessioncheck.server.app import ROOMS_KEY, RunningServer, start_server
+from sessioncheck.server.config import ServerConfig
 
 TOKEN = "s3cret-token"
 DEEP = "[" * 1100 + "]" * 1100
@@ -330,9 +331,9 @@ async def test_one_address_cannot_hold_every_test_slot() -> None:
 
 
 async def test_token_guesses_are_throttled() -> None:
-    from sessioncheck.server import app as app_module
+    from sessioncheck.server import guards as guards_module
 
-    burst = getattr(app_module, "AUTH_FAILURES", 5)
+    burst = guards_module.AUTH_FAILURES
     async with running(token=TOKEN) as srv:
         async with session_from("127.0.0.15") as s:
             for i in range(burst):
@@ -340,7 +341,7 @@ async def test_token_guesses_are_throttled() -> None:
                 assert reply["code"] == "auth_failed"
             _, reply = await hello(s, srv.url, token=TOKEN)  # even the right one, for now
             assert reply["code"] == "rate_limited"
-            assert 1 <= reply["retry_after_s"] <= getattr(app_module, "AUTH_INTERVAL_S", 10)
+            assert 1 <= reply["retry_after_s"] <= guards_module.AUTH_INTERVAL_S
         async with session_from("127.0.0.16") as s:
             ws, ok = await hello(s, srv.url, token=TOKEN)
             assert ok["type"] == "welcome"
@@ -357,7 +358,8 @@ async def test_join_page_has_a_content_security_policy() -> None:
             csp = r.headers["Content-Security-Policy"]
             page = await r.text()
             assert r.headers["Referrer-Policy"] == "no-referrer"
-        async with s.get(http_url(srv, "/static/join.js")) as r:
+        async with s.get(http_url(srv, "/static/join/main.js")) as r:
+            assert r.status == 200
             assert r.headers["X-Content-Type-Options"] == "nosniff"
     policy = {d.split()[0]: d.split()[1:] for d in csp.split("; ")}
     assert policy["default-src"] == ["'none'"]
@@ -634,7 +636,7 @@ async def test_a_test_whose_connection_never_comes_up_frees_its_slot(monkeypatch
     duration limit."""
     from sessioncheck.rtc.peer import close_all, make_peer
 
-    monkeypatch.setattr("sessioncheck.server.app.CONNECT_TIMEOUT_S", 1.0, raising=False)
+    monkeypatch.setattr("sessioncheck.server.reflector.CONNECT_TIMEOUT_S", 1.0)
     pc = make_peer()
     try:
         pc.createDataChannel("probe")
@@ -648,7 +650,9 @@ async def test_a_test_whose_connection_never_comes_up_frees_its_slot(monkeypatch
             bye = await recv(ws, 10)  # the answer is never used: no connection
             assert bye == {"type": "bye", "reason": "the connection to the test server did not come up"}
             assert time.monotonic() - started < 5
-            await asyncio.wait_for(_until(lambda: not srv.reflector.tests), 5)
+            reflector = srv.reflector
+            async with reflector.changed:  # notified as each test ends
+                await asyncio.wait_for(reflector.changed.wait_for(lambda: not reflector.tests), 5)
     finally:
         await close_all(pc)
 

@@ -16,20 +16,36 @@ from sessioncheck.model import Status
 from sessioncheck.probes.path import PathProbe
 from sessioncheck.rtc.measure.results import Plan
 from sessioncheck.runner import Runner
-from sessioncheck.server.app import RunningServer, ServerConfig, start_server
+from sessioncheck.server.app import RunningServer, start_server
+from sessioncheck.server.clock import ManualClock
+from sessioncheck.server.config import ServerConfig
 from sessioncheck.settings import Settings
 
 TOKEN = "s3cret-token"
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[RunningServer]:
+def clock() -> ManualClock:
+    """The server's time: it stands still unless a test moves it."""
+    return ManualClock()
+
+
+@pytest.fixture
+async def server(clock: ManualClock) -> AsyncIterator[RunningServer]:
     srv = await start_server(
         ServerConfig(host="127.0.0.1", port=0, token=TOKEN, max_tests=1, max_duration_s=20,
-                     max_message_bytes=8192)
+                     max_message_bytes=8192),
+        clock=clock,
     )
     yield srv
     await srv.stop()
+
+
+async def no_tests_running(srv: RunningServer) -> None:
+    """Wait until the server has ended every test (it says so whenever one ends)."""
+    reflector = srv.reflector
+    async with reflector.changed:
+        await asyncio.wait_for(reflector.changed.wait_for(lambda: not reflector.tests), 5)
 
 
 async def hello(session: aiohttp.ClientSession, url: str, token: str | None = TOKEN
@@ -97,7 +113,7 @@ async def test_broken_offer_is_refused(server: RunningServer) -> None:
         assert reply["type"] == "error"
         assert reply["code"] == "bad_message"
         await ws.close()
-        await asyncio.sleep(0.1)
+        await no_tests_running(server)
         assert (await health(s, server))["active"] == 0
 
 
@@ -124,7 +140,7 @@ async def test_oversized_message_closes_only_that_client(server: RunningServer) 
         assert msg.type is aiohttp.WSMsgType.CLOSE
         assert msg.data == aiohttp.WSCloseCode.MESSAGE_TOO_BIG
         await ws.close()
-        await asyncio.sleep(0.1)
+        await no_tests_running(server)
         h = await health(s, server)
         assert h["active"] == 0
         ws2, again = await hello(s, server.url)
@@ -139,24 +155,36 @@ async def test_too_many_clients_hear_busy_with_retry(server: RunningServer) -> N
         second, reply = await hello(s, server.url)
         assert reply["code"] == "busy"
         assert "retry in" in str(reply["message"])
-        retry = reply["retry_after_s"]
-        assert isinstance(retry, int) and 1 <= retry <= 20
+        # the clock has not moved: the running test has its whole 20 s left
+        assert reply == {"type": "error", "code": "busy", "message": "busy, retry in 20 s", "retry_after_s": 20}
         await second.close()
         await first.close()
-        await asyncio.sleep(0.1)
+        await no_tests_running(server)
         third, ok = await hello(s, server.url)
         assert ok["type"] == "welcome"
         await third.close()
 
 
+async def test_a_test_ends_at_the_duration_limit(server: RunningServer, clock: ManualClock) -> None:
+    async with aiohttp.ClientSession() as s:
+        ws, welcome = await hello(s, server.url)
+        assert welcome["type"] == "welcome" and welcome["max_duration_s"] == 20
+        clock.advance(20)
+        bye = json.loads((await asyncio.wait_for(ws.receive(), 5)).data)
+        assert bye == {"type": "bye", "reason": "test duration limit reached"}
+        assert (await asyncio.wait_for(ws.receive(), 5)).type is aiohttp.WSMsgType.CLOSE
+        await no_tests_running(server)
+        assert server.reflector.completed == 1
+
+
 async def test_silent_client_is_dropped_after_the_hello_timeout(
     server: RunningServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("sessioncheck.server.app.HELLO_TIMEOUT_S", 0.3)
+    monkeypatch.setattr("sessioncheck.server.reflector.HELLO_TIMEOUT_S", 0.3)
     async with aiohttp.ClientSession() as s:
         ws = await s.ws_connect(server.url)
         reply = json.loads((await asyncio.wait_for(ws.receive(), 5)).data)
-        assert reply["code"] == "timeout"
+        assert reply == {"type": "error", "code": "timeout", "message": "nothing received for 0.3 s"}
         await ws.close()
 
 
@@ -168,7 +196,7 @@ async def test_probe_against_busy_server_says_busy(server: RunningServer) -> Non
         await holder.close()
     result = report.results[0]
     assert result.measurement("path.outcome").value == "busy"  # type: ignore[union-attr]
-    assert result.measurement("path.retry_after_s") is not None
+    assert result.measurement("path.retry_after_s").value == 20  # type: ignore[union-attr]
     assert [f.code for f in result.findings] == ["network.server_busy"]
 
 

@@ -53,7 +53,7 @@ DEVICE: dict[str, Value] = {"camera.os": "Linux", "camera.frames": 0}
 
 @pytest.mark.parametrize("outcome,extra,code", [
     ("missing", {"camera.detail": "no such camera", "camera.device": "/dev/video0"}, "camera.missing"),
-    ("busy", {"camera.detail": "Device or resource busy", "camera.holders": "zoom (pid 42)"},
+    ("busy", {"camera.detail": "Device or resource busy", "camera.holders": ("zoom (pid 42)",)},
      "camera.busy"),
     ("permission", {"camera.detail": "Permission denied"}, "camera.permission_denied"),
     ("invalid", {"camera.detail": "Invalid argument"}, "camera.source_invalid"),
@@ -65,11 +65,11 @@ def test_device_trouble_is_one_specific_finding(outcome: str, extra: dict[str, V
 def test_busy_names_the_program_without_its_pid() -> None:
     ms = [Measurement(k, v) for k, v in {**DEVICE, "camera.outcome": "busy",
                                           "camera.detail": "busy",
-                                          "camera.holders": "zoom (pid 42), obs (pid 7)"}.items()]
+                                          "camera.holders": ("zoom (pid 42)", "obs (pid 7)")}.items()]
     f = judge("camera", ms, Thresholds())[0]
     client = f.for_audience(Audience.CLIENT)
     assert "zoom, obs" in client.text and "pid" not in client.text
-    assert f.evidence["camera.holders"] == "zoom (pid 42), obs (pid 7)"
+    assert f.evidence["camera.holders"] == ("zoom (pid 42)", "obs (pid 7)")
 
 
 @pytest.mark.parametrize("os_name,words", [

@@ -11,7 +11,7 @@ from sessioncheck.settings import Thresholds
 OK: dict[str, Value] = {
     "media_loop.target_fps": 30.0, "media_loop.fps_480p": 29.9, "media_loop.fps_720p": 29.8,
     "media_loop.encode_ms_480p": 7.0, "media_loop.encode_ms_720p": 20.0,
-    "media_loop.cpu_headroom_pct": 40.0, "media_loop.top_processes": "chrome 55%, zoom 20%",
+    "media_loop.cpu_headroom_pct": 40.0, "media_loop.top_processes": ("chrome 55%", "zoom 20%"),
 }
 
 
@@ -38,7 +38,7 @@ def test_short_cpu_names_the_top_processes() -> None:
 LEG: dict[str, Value] = {
     "path.outcome": "ok", "path.media.target_fps": 30.0, "path.media.video_encode_fps": 29.9,
     "path.media.video_encode_ms": 18.0, "path.media.cpu_headroom_pct": 45.0,
-    "path.media.top_processes": "chrome 55%",
+    "path.media.top_processes": ("chrome 55%",),
 }
 
 

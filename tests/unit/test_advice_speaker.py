@@ -28,7 +28,7 @@ HEARD: dict[str, Value] = {"speaker.outcome": "heard", "speaker.heard": True,
      ["speaker.unverified"]),
     ({"speaker.outcome": "missing", "speaker.detail": "no output device"}, ["speaker.missing"]),
     ({"speaker.outcome": "busy", "speaker.detail": "Device unavailable",
-      "speaker.holders": "pulseaudio (pid 9)"}, ["speaker.unavailable"]),
+      "speaker.holders": ("pulseaudio (pid 9)",)}, ["speaker.unavailable"]),
 ])
 def test_speaker_rules(values: dict[str, Value], expected: list[str]) -> None:
     assert codes(values) == expected

@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 
-from sessioncheck.advice.microphone import HUM_PROMINENCE_DB
 from sessioncheck.media.audio import (
     SILENCE_DBFS,
     AudioAnalyzer,
@@ -18,6 +17,7 @@ from sessioncheck.media.audio import (
     find_chirp,
     to_mono,
 )
+from sessioncheck.settings import Thresholds
 from support.media_clips import AudioClips, read_wav
 
 RATE = 48000
@@ -89,9 +89,9 @@ def test_noise_raises_the_floor(audio_clips: AudioClips) -> None:
 def test_mains_hum_under_speech(audio_clips: AudioClips) -> None:
     s = analyse(*read_wav(audio_clips["hum"]))
     assert s.hum_hz == 50
-    assert s.hum_prominence_db > HUM_PROMINENCE_DB
+    assert s.hum_prominence_db > Thresholds().microphone_hum_prominence_db
     clean = analyse(*read_wav(audio_clips["speech"]))
-    assert clean.hum_prominence_db < HUM_PROMINENCE_DB
+    assert clean.hum_prominence_db < Thresholds().microphone_hum_prominence_db
 
 
 @pytest.mark.parametrize("freq,expected", [(50.0, 50.0), (60.0, 60.0)])

@@ -95,7 +95,8 @@ def test_started_titles_and_names() -> None:
 
 
 def _capped_codes() -> set[str]:
-    text = "\n".join(f.read_text() for f in resources.files("sessioncheck.rtc.measure").iterdir() if f.name.endswith(".py"))
+    files = resources.files("sessioncheck.rtc.measure").iterdir()
+    text = "\n".join(f.read_text() for f in files if f.name.endswith(".py"))
     return set(re.findall(r'\bwhy = True, (?:CAPPED_GENTLE if .+? else )?"([a-z_]+)"', text)) | {CAPPED_GENTLE}
 
 

@@ -11,6 +11,7 @@ from sessioncheck.advice.quality import (
     r_factor,
     recommended_tier,
 )
+from sessioncheck.settings import Thresholds
 
 
 @pytest.mark.parametrize(
@@ -71,14 +72,14 @@ def test_mos_falls_with_each_impairment() -> None:
     ],
 )
 def test_recommended_tier(kbps: float, tier: str | None) -> None:
-    got = recommended_tier(kbps)
+    got = recommended_tier(kbps, Thresholds().video_headroom)
     assert (got.name if got else None) == tier
 
 
 def test_needed_kbps() -> None:
-    assert needed_kbps("720p") == pytest.approx(2500 / 0.75)
+    assert needed_kbps("720p", Thresholds().video_headroom) == pytest.approx(2500 / 0.75)
     with pytest.raises(KeyError):
-        needed_kbps("4k")
+        needed_kbps("4k", Thresholds().video_headroom)
 
 
 def test_sustained_rate_over_three_windows() -> None:

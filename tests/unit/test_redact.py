@@ -173,7 +173,7 @@ def test_mac_addresses_are_removed(text: str, expected: str) -> None:
 def _system_result(*ifaces: tuple[str, str]) -> ProbeResult:
     ms = [
         Measurement("system.interfaces_active", len(ifaces), "count"),
-        Measurement("system.interfaces", ",".join(f"{n}:{k}" for n, k in ifaces)),
+        Measurement("system.interfaces", tuple(f"{n}:{k}" for n, k in ifaces)),
     ]
     ms += [Measurement(f"system.iface.{n}.kind", k) for n, k in ifaces]
     return ProbeResult("system", Status.PASS, 0.5, tuple(ms))
@@ -191,7 +191,7 @@ def test_mac_interface_names_leave_keys_values_and_evidence_but_kinds_stay() -> 
         assert mac not in text
     r = red.results[0]
     # two names with the same prefix stay distinct; the same name is the same everywhere
-    assert r.measurement("system.interfaces").value == "enx-mac:ethernet,enx-mac2:ethernet,wlx-mac:wifi"  # type: ignore[union-attr]
+    assert r.measurement("system.interfaces").value == ("enx-mac:ethernet", "enx-mac2:ethernet", "wlx-mac:wifi")  # type: ignore[union-attr]
     assert {m.key: m.value for m in r.measurements if m.key.startswith("system.iface.")} == {
         "system.iface.enx-mac.kind": "ethernet",
         "system.iface.enx-mac2.kind": "ethernet",
@@ -313,7 +313,7 @@ def test_device_name_with_an_owner_is_redacted_where_the_wording_repeats_it() ->
         Measurement("microphone.outcome", "busy"),
         Measurement("microphone.device", "Alice's AirPods Pro"),
         Measurement("microphone.detail", "in use"),
-        Measurement("microphone.holders", "zoom.us (pid 4242)"),
+        Measurement("microphone.holders", ("zoom.us (pid 4242)",)),
     )
     findings = tuple(judge("microphone", ms, Thresholds()))
     assert "Alice" in findings[0].wording[Audience.SUPPORT].text  # the real wording names the device

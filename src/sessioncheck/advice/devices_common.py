@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..model import Finding
+from ..model import Finding, Value
 from .catalogue import PHRASES, phrase
 from .rules import Measures, finding
 
@@ -18,11 +18,11 @@ DEVICE_PROBLEMS = {
 """``<probe>.outcome`` value → finding code suffix."""
 
 
-def holder_names(holders: str | None) -> str:
-    """``zoom (pid 12), obs (pid 40)`` → ``zoom, obs``; none known → "another program"."""
+def holder_names(holders: tuple[str, ...]) -> str:
+    """``("zoom (pid 12)", "obs (pid 40)")`` → ``zoom, obs``; none known → "another program"."""
     if not holders:
         return phrase("devices.unknown_holder")
-    names = [re.sub(r"\s*\(pid \d+\)$", "", h.strip()) for h in holders.split(",")]
+    names = [re.sub(r"\s*\(pid \d+\)$", "", h.strip()) for h in holders]
     return ", ".join(dict.fromkeys(n for n in names if n))
 
 
@@ -39,14 +39,13 @@ def device_problem(prefix: str, kind: str, m: Measures) -> Finding | None:
     code = f"{prefix}.{DEVICE_PROBLEMS[outcome]}"
     device = m.text(f"{prefix}.device") or kind
     detail = m.text(f"{prefix}.detail") or outcome
-    evidence: dict[str, str | float | int | bool | None] = {
+    evidence: dict[str, Value] = {
         f"{prefix}.outcome": outcome, f"{prefix}.detail": detail,
     }
     values: dict[str, object] = {"device": device, "detail": detail}
     if outcome == "busy":
-        holders = m.text(f"{prefix}.holders")
-        evidence[f"{prefix}.holders"] = holders
-        values["holders"] = holder_names(holders)
+        evidence[f"{prefix}.holders"] = m.value(f"{prefix}.holders")
+        values["holders"] = holder_names(m.names(f"{prefix}.holders"))
     elif outcome == "permission":
         os_name = m.text(f"{prefix}.os")
         values["os"] = os_name or "unknown"

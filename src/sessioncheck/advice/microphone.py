@@ -7,20 +7,6 @@ from ..settings import Thresholds
 from .devices_common import device_problem, permission_setting
 from .rules import Measures, finding
 
-SILENT_PEAK_DBFS = -60.0
-"""Peak below this over the whole listen: (nearly) nothing reaches the microphone."""
-CLIP_PCT = 0.1
-"""Samples at full scale (%) above which the voice distorts."""
-NOISE_FLOOR_DBFS = -45.0
-"""Noise between words above this is distracting background noise."""
-HUM_PROMINENCE_DB = 15.0
-HUM_MIN_DBFS = -70.0
-"""A mains line this far above its neighbourhood, and at least this loud, is audible hum."""
-NARROWBAND_RATES = (8000, 16000)
-"""Sample rates of Bluetooth hands-free (HFP/HSP) microphones, which are also mono."""
-NARROWBAND_HF_DB = -40.0
-"""Energy above 4.2 kHz this far below the telephone band: the sound was band-limited."""
-
 
 def _num(m: Measures, key: str, default: float) -> float:
     v = m.num(key)
@@ -42,26 +28,26 @@ def judge(m: Measures, t: Thresholds, timed_out: bool) -> list[Finding]:
                            seconds=seconds, device=device,
                            setting=permission_setting("microphone", m.text("microphone.os"))))
         return out
-    if peak < SILENT_PEAK_DBFS:
+    if peak < t.microphone_silent_peak_dbfs:
         out.append(finding("microphone.silent", {"microphone.peak_dbfs": peak},
-                           peak_dbfs=peak, threshold=SILENT_PEAK_DBFS, device=device))
+                           peak_dbfs=peak, threshold=t.microphone_silent_peak_dbfs, device=device))
         return out
 
     clip = m.num("microphone.clip_pct") or 0.0
-    if clip > CLIP_PCT:
+    if clip > t.microphone_clip_pct:
         out.append(finding("microphone.clipping", {"microphone.clip_pct": clip, "microphone.peak_dbfs": peak},
-                           clip_pct=clip, threshold=CLIP_PCT, peak_dbfs=peak))
+                           clip_pct=clip, threshold=t.microphone_clip_pct, peak_dbfs=peak))
 
     floor = m.num("microphone.noise_floor_dbfs")
-    if floor is not None and floor > NOISE_FLOOR_DBFS:
+    if floor is not None and floor > t.microphone_noise_floor_dbfs:
         snr = m.num("microphone.snr_db") or 0.0
         out.append(finding("microphone.noisy", {"microphone.noise_floor_dbfs": floor, "microphone.snr_db": snr},
-                           noise_floor_dbfs=floor, threshold=NOISE_FLOOR_DBFS, snr_db=snr))
+                           noise_floor_dbfs=floor, threshold=t.microphone_noise_floor_dbfs, snr_db=snr))
 
     hum_hz = m.num("microphone.hum_hz")
     prominence = m.num("microphone.hum_prominence_db") or 0.0
     hum_level = _num(m, "microphone.hum_dbfs", -200.0)
-    if hum_hz is not None and prominence >= HUM_PROMINENCE_DB and hum_level >= HUM_MIN_DBFS:
+    if hum_hz is not None and prominence >= t.microphone_hum_prominence_db and hum_level >= t.microphone_hum_min_dbfs:
         out.append(finding("microphone.hum",
                            {"microphone.hum_hz": hum_hz, "microphone.hum_prominence_db": prominence,
                             "microphone.hum_dbfs": hum_level},
@@ -70,8 +56,8 @@ def judge(m: Measures, t: Thresholds, timed_out: bool) -> list[Finding]:
     rate = int(m.num("microphone.sample_rate") or 0)
     channels = int(m.num("microphone.channels") or 0)
     hf = m.num("microphone.hf_ratio_db")
-    by_device = rate in NARROWBAND_RATES and channels == 1
-    by_sound = hf is not None and hf < NARROWBAND_HF_DB
+    by_device = rate in t.microphone_narrowband_rates and channels == 1
+    by_sound = hf is not None and hf < t.microphone_narrowband_hf_db
     if by_device or by_sound:
         out.append(finding("microphone.narrowband",
                            {"microphone.sample_rate": rate, "microphone.channels": channels,

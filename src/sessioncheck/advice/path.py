@@ -8,8 +8,8 @@ finding; the wording stays the catalogue's):
 * Jitter (worst direction) above good: warn; above fair: fail, video off.
 * Loss (worst direction) above good: warn; above fair: warn, video off; above poor: fail, call off.
 * Upload/download below what 720p needs: warn; no tier from 360p up fits: fail, video off;
-  below ``AUDIO_MIN_KBPS``: fail, call off.
-* Latency under load above ``BUFFERBLOAT_MS``: warn, unless the probe recorded why it
+  below ``audio_min_kbps``: fail, call off.
+* Latency under load above ``bufferbloat_ms``: warn, unless the probe recorded why it
   cannot be judged (``path.loaded_rtt_not_judged``, e.g. through a TCP/TLS relay).
 * Loss is judged by its point estimate, but "call by phone" (above poor) also needs the
   95 % interval's lower end above poor: a few packets' noise never sends anyone to the phone.
@@ -31,17 +31,6 @@ from ..settings import Thresholds
 from . import catalogue, media_loop
 from .quality import audio_mos, needed_kbps, r_factor, recommended_tier
 from .rules import Measures, finding
-
-BUFFERBLOAT_MS = 100.0
-"""Extra delay under load that people notice in conversation."""
-AUDIO_MIN_KBPS = 100.0
-"""Below this, even an audio call (≈ 40–80 kbit/s with overhead) will break up."""
-VIDEO_MIN_TIER = "360p"
-RECEIVER_DROPS = 20
-"""More datagrams than this dropped by this computer's own sockets during the download test
-(``rtc.protocols.RECEIVER_DROPS``): it read too slowly, so the queue its pongs waited in was
-its own buffer, not the network's."""
-"""The smallest picture still worth sending; below it, audio only."""
 
 _OUTCOME_CODES = {
     "bad_url": "network.server_address_invalid",
@@ -136,31 +125,31 @@ def judge(m: Measures, t: Thresholds, timed_out: bool) -> list[Finding]:
             f = _escalate(f, Severity.WARN, Impact.VIDEO)
         out.append(f)
 
-    out.extend(_at_least(m))
+    out.extend(_at_least(m, t))
     for key, code in (("path.up_kbps", "network.upload_low"), ("path.down_kbps", "network.download_low")):
         kbps = m.num(key)
-        if kbps is None or kbps >= needed_kbps("720p"):
+        if kbps is None or kbps >= needed_kbps("720p", t.video_headroom):
             continue
         if m.value(key.replace("_kbps", "_kbps_capped")) is True:
             continue  # our own CPU, not the link, set this figure: it is only a lower bound
-        tier = recommended_tier(kbps)
+        tier = recommended_tier(kbps, t.video_headroom)
         f = finding(
             code, {key: kbps}, kbps=kbps, mbps=kbps / 1000.0,
             resolution=tier.name if tier else catalogue.phrase("network.no_video"),
-            needed_kbps=needed_kbps("720p"),
+            needed_kbps=needed_kbps("720p", t.video_headroom),
         )
-        if kbps < AUDIO_MIN_KBPS:
+        if kbps < t.audio_min_kbps:
             f = _escalate(f, Severity.FAIL, Impact.CALL)
-        elif kbps < needed_kbps(VIDEO_MIN_TIER):
+        elif kbps < needed_kbps(t.video_min_tier, t.video_headroom):
             f = _escalate(f, Severity.FAIL, Impact.VIDEO)
         out.append(f)
 
     if busy is None or not busy.bufferbloat:
-        out.extend(_bufferbloat(m, rtt))
+        out.extend(_bufferbloat(m, t, rtt))
     summary = _summary(m, rtt, j_up, j_down, l_up, l_down, t)
     if summary is not None:
         out.append(summary)
-    out.extend(media_loop.judge_media_leg(m))  # the media leg encoded 720p on this computer
+    out.extend(media_loop.judge_media_leg(m, t))  # the media leg encoded 720p on this computer
     return out
 
 
@@ -215,8 +204,8 @@ def _starved(m: Measures, t: Thresholds) -> _Busy | None:
     loaded_lags = [(d, m.num(f"path.cpu.{d}.lag_p95_ms")) for d in ("up", "down")]
     late = [(d, v) for d, v in loaded_lags if v is not None and v > t.measure_lag_ms]
     receiver_drops = m.num("path.down_socket_drops") or 0.0
-    flooded = receiver_drops > RECEIVER_DROPS
-    bufferbloat = (bool(late) or flooded) and (m.num("path.loaded_rtt_delta_ms") or 0.0) > BUFFERBLOAT_MS
+    flooded = receiver_drops > t.download_socket_drops_max
+    bufferbloat = (bool(late) or flooded) and (m.num("path.loaded_rtt_delta_ms") or 0.0) > t.bufferbloat_ms
     if bufferbloat:
         here = True
         facts.extend(f"event-loop lag p95 {v:.1f} ms during the {d}load test" for d, v in late)
@@ -242,12 +231,12 @@ def _starved(m: Measures, t: Thresholds) -> _Busy | None:
     return _Busy(f, loss, delay, bufferbloat)
 
 
-def _at_least(m: Measures) -> list[Finding]:
+def _at_least(m: Measures, t: Thresholds) -> list[Finding]:
     """Gentle mode: directions that reached the cap are lower bounds."""
     cap = m.num("path.capacity_cap_kbps")
     if cap is None:
         return []
-    hit = [d for d in ("up", "down") if _hit_cap(m, d)]
+    hit = [d for d in ("up", "down") if _hit_cap(m, t, d)]
     if not hit:
         return []
     name = catalogue.phrase("network.both") if len(hit) == 2 else \
@@ -256,25 +245,21 @@ def _at_least(m: Measures) -> list[Finding]:
                     {"path.capacity_cap_kbps": cap, "path.up_kbps": m.value("path.up_kbps"),
                      "path.down_kbps": m.value("path.down_kbps")},
                     direction=name, cap_kbps=cap, cap_mbps=cap / 1000.0,
-                    up=_rate_text(m, "up"), down=_rate_text(m, "down"))]
+                    up=_rate_text(m, t, "up"), down=_rate_text(m, t, "down"))]
 
 
-CAP_REACHED = 0.9
-"""A capped direction measured at this share of the gentle cap or more reached it."""
-
-
-def _hit_cap(m: Measures, direction: str) -> bool:
+def _hit_cap(m: Measures, t: Thresholds, direction: str) -> bool:
     """The gentle cap (not the link) ended this direction's capacity test."""
     cap, kbps = m.num("path.capacity_cap_kbps"), m.num(f"path.{direction}_kbps")
-    return cap is not None and kbps is not None and kbps >= CAP_REACHED * cap and \
+    return cap is not None and kbps is not None and kbps >= t.gentle_cap_reached * cap and \
         m.value(f"path.{direction}_kbps_capped") is True
 
 
-def _rate_text(m: Measures, direction: str) -> str:
+def _rate_text(m: Measures, t: Thresholds, direction: str) -> str:
     kbps = m.num(f"path.{direction}_kbps")
     if kbps is None:
         return _fmt(None, "")
-    if _hit_cap(m, direction):
+    if _hit_cap(m, t, direction):
         return catalogue.phrase("network.kbps_at_least", kbps=m.num("path.capacity_cap_kbps") or kbps)
     return catalogue.phrase("network.kbps", kbps=kbps)
 
@@ -289,9 +274,9 @@ def _candidate(m: Measures) -> list[Finding]:
     return [finding("network.relay_used", evidence, transport=transport.upper())]
 
 
-def _bufferbloat(m: Measures, idle: float | None) -> list[Finding]:
+def _bufferbloat(m: Measures, t: Thresholds, idle: float | None) -> list[Finding]:
     delta = m.num("path.loaded_rtt_delta_ms")
-    if delta is None or idle is None or delta <= BUFFERBLOAT_MS:
+    if delta is None or idle is None or delta <= t.bufferbloat_ms:
         return []
     if m.value("path.loaded_rtt_not_judged") is not None:
         return []  # e.g. a TCP relay: the test filled TCP's buffers, not the network's queue
@@ -306,7 +291,7 @@ def _bufferbloat(m: Measures, idle: float | None) -> list[Finding]:
             direction=catalogue.phrase("network.upload" if worst_up else "network.download"),
             delta_ms=delta, delta_s=delta / 1000.0, idle_ms=idle,
             loaded_ms=loaded if loaded is not None else idle + delta,
-            threshold=BUFFERBLOAT_MS,
+            threshold=t.bufferbloat_ms,
         )
     ]
 
@@ -332,7 +317,7 @@ def _summary(
     if limiting is None:
         resolution = "?"
     else:
-        tier = recommended_tier(limiting)
+        tier = recommended_tier(limiting, t.video_headroom)
         resolution = tier.name if tier else catalogue.phrase("network.no_video")
     if rtt > t.rtt_fair_ms or jitter > t.jitter_fair_ms or loss > t.loss_fair_pct:
         quality = "poor"
@@ -345,7 +330,7 @@ def _summary(
         "network.summary",
         {"path.mos": round(mos, 2), "path.recommended_resolution": resolution, "path.server_kind": kind},
         quality=catalogue.phrase(f"network.quality.{quality}"), mos=mos, r=r, resolution=resolution,
-        rtt_ms=rtt, jitter_ms=jitter, loss_pct=loss, up=_rate_text(m, "up"), down=_rate_text(m, "down"),
+        rtt_ms=rtt, jitter_ms=jitter, loss_pct=loss, up=_rate_text(m, t, "up"), down=_rate_text(m, t, "down"),
         server_kind=kind,
         local_note=catalogue.phrase("network.local_note") if kind == "local" else "",
     )

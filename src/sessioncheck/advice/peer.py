@@ -3,8 +3,7 @@
 Every direction of the path belongs to its sender: what the client sends travels over the
 client's upload, so trouble on it is blamed on the client's side (``peer.client_*``), with
 the client's own facts (Wi-Fi, VPN, a busy computer) added as hints. The delay is shared
-(``peer.rtt_high``). Levels are the path probe's (settings thresholds; ``advice.path``
-constants for bufferbloat and minimum rates).
+(``peer.rtt_high``). Levels are the path probe's (settings thresholds).
 
 Inputs are the combined report's keys (see :mod:`sessioncheck.peer.combine`). A direction's
 loss and jitter are the mean of the sender's view (its ``*_up``, measured at the receiver)
@@ -18,7 +17,6 @@ from dataclasses import replace
 from ..model import Finding, Impact, Severity, Value
 from ..settings import Thresholds
 from . import catalogue
-from .path import AUDIO_MIN_KBPS, BUFFERBLOAT_MS, VIDEO_MIN_TIER
 from .quality import audio_mos, needed_kbps, r_factor, recommended_tier
 from .rules import Measures, finding
 
@@ -119,16 +117,16 @@ def _direction(m: Measures, t: Thresholds, side: str) -> list[Finding]:
     out: list[Finding] = []
     hint = _hint(m, side, t)
     kbps = m.num(f"peer.{side}.up_kbps")
-    if kbps is not None and kbps < needed_kbps("720p"):
-        tier = recommended_tier(kbps)
+    if kbps is not None and kbps < needed_kbps("720p", t.video_headroom):
+        tier = recommended_tier(kbps, t.video_headroom)
         f = finding(
             f"peer.{side}_upload_low", {f"peer.{side}.up_kbps": kbps},
-            kbps=kbps, mbps=kbps / 1000.0, needed_kbps=needed_kbps("720p"), hint=hint,
+            kbps=kbps, mbps=kbps / 1000.0, needed_kbps=needed_kbps("720p", t.video_headroom), hint=hint,
             resolution=tier.name if tier else catalogue.phrase("network.no_video"),
         )
-        if kbps < AUDIO_MIN_KBPS:
+        if kbps < t.audio_min_kbps:
             f = replace(f, severity=Severity.FAIL, impact=Impact.CALL)
-        elif kbps < needed_kbps(VIDEO_MIN_TIER):
+        elif kbps < needed_kbps(t.video_min_tier, t.video_headroom):
             f = replace(f, severity=Severity.FAIL, impact=Impact.VIDEO)
         out.append(f)
 
@@ -157,10 +155,10 @@ def _direction(m: Measures, t: Thresholds, side: str) -> list[Finding]:
         out.append(replace(f, severity=Severity.FAIL, impact=Impact.VIDEO) if jitter > t.jitter_fair_ms else f)
 
     delta, idle = m.num(f"peer.{side}.loaded_rtt_delta_ms"), m.num(f"peer.{side}.rtt_ms")
-    if delta is not None and idle is not None and delta > BUFFERBLOAT_MS:
+    if delta is not None and idle is not None and delta > t.bufferbloat_ms:
         out.append(finding(
             f"peer.{side}_bufferbloat", {f"peer.{side}.loaded_rtt_delta_ms": delta, f"peer.{side}.rtt_ms": idle},
-            delta_ms=delta, delta_s=delta / 1000.0, idle_ms=idle, threshold=BUFFERBLOAT_MS,
+            delta_ms=delta, delta_s=delta / 1000.0, idle_ms=idle, threshold=t.bufferbloat_ms,
         ))
 
     video_loss = m.num(f"peer.{side}.media.video_loss_pct")
@@ -182,9 +180,9 @@ def _local(m: Measures, t: Thresholds, side: str) -> list[Finding]:
     kinds = _kinds(m, side)
     for kind in ("vpn", "wifi"):
         if kind in kinds:
-            names = ", ".join(kinds[kind])
+            names = tuple(kinds[kind])
             out.append(finding(f"peer.{side}_on_{kind}", {f"peer.{side}.system.interfaces": names},
-                               interfaces=names))
+                               interfaces=", ".join(names)))
     return out
 
 
@@ -214,7 +212,7 @@ def _summary(m: Measures, t: Thresholds, rtt: float | None) -> Finding | None:
     def tier(kbps: float | None) -> str:
         if kbps is None:
             return "?"
-        found = recommended_tier(kbps)
+        found = recommended_tier(kbps, t.video_headroom)
         return found.name if found else catalogue.phrase("network.no_video")
 
     if rtt > t.rtt_fair_ms or jitter > t.jitter_fair_ms or loss > t.loss_fair_pct:

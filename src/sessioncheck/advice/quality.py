@@ -54,23 +54,21 @@ TIERS: tuple[Tier, ...] = (
     Tier("270p", 300.0),
     Tier("180p", 150.0),
 )
-"""Video tiers, best first, with their target bitrates."""
-
-HEADROOM = 0.75
-"""Use at most 75 % of the measured rate for video: a tier fits when target ≤ 0.75 × rate."""
+"""Video tiers, best first, with their target bitrates (issue 3's table)."""
 
 
-def recommended_tier(kbps: float) -> Tier | None:
-    """The first (best) tier whose target fits in 75 % of ``kbps``; None: no video fits."""
+def recommended_tier(kbps: float, headroom: float) -> Tier | None:
+    """The first (best) tier whose target fits in ``headroom`` (a share, e.g. 0.75:
+    ``Thresholds.video_headroom``) of ``kbps``; None: no video fits."""
     for tier in TIERS:
-        if tier.kbps <= kbps * HEADROOM:
+        if tier.kbps <= kbps * headroom:
             return tier
     return None
 
 
-def needed_kbps(tier_name: str) -> float:
+def needed_kbps(tier_name: str, headroom: float) -> float:
     """The measured rate a tier needs (its target divided by the headroom)."""
     for tier in TIERS:
         if tier.name == tier_name:
-            return tier.kbps / HEADROOM
+            return tier.kbps / headroom
     raise KeyError(tier_name)

@@ -61,6 +61,11 @@ class Measures(Mapping[str, Measurement]):
         v = self.value(key)
         return v if isinstance(v, str) else None
 
+    def names(self, key: str) -> tuple[str, ...]:
+        """A list value (programs, processes, interfaces); empty when absent or not a list."""
+        v = self.value(key)
+        return v if isinstance(v, tuple) else ()
+
     def with_prefix(self, prefix: str) -> dict[str, Value]:
         return {k: m.value for k, m in self._by_key.items() if k.startswith(prefix)}
 

@@ -7,10 +7,6 @@ from ..settings import Thresholds
 from .devices_common import holder_names
 from .rules import Measures, finding
 
-ECHO_STRONG_DB = -20.0
-"""The test sweep coming back louder than this (relative to what was played) is a strong
-echo path: open speakers next to the microphone. Through headphones it is not heard at all."""
-
 
 def judge(m: Measures, t: Thresholds, timed_out: bool) -> list[Finding]:
     outcome = m.text("speaker.outcome")
@@ -20,12 +16,11 @@ def judge(m: Measures, t: Thresholds, timed_out: bool) -> list[Finding]:
         return [finding("speaker.missing", {"speaker.outcome": outcome, "speaker.detail": detail},
                         device=device, detail=detail)]
     if outcome in ("busy", "permission", "unplugged", "invalid"):
-        holders = m.text("speaker.holders")
         return [finding("speaker.unavailable",
                         {"speaker.outcome": outcome, "speaker.detail": detail,
-                         "speaker.holders": holders},
+                         "speaker.holders": m.value("speaker.holders")},
                         device=device, problem=outcome, detail=detail,
-                        holders=holder_names(holders))]
+                        holders=holder_names(m.names("speaker.holders")))]
     if outcome == "unverified":
         return [finding("speaker.unverified", {"speaker.outcome": outcome, "speaker.detail": detail},
                         detail=detail)]
@@ -36,9 +31,9 @@ def judge(m: Measures, t: Thresholds, timed_out: bool) -> list[Finding]:
                         device=device, microphone=microphone,
                         background_dbfs=-200.0 if background is None else background)]
     echo = m.num("speaker.echo_db")
-    if outcome == "heard" and echo is not None and echo > ECHO_STRONG_DB:
+    if outcome == "heard" and echo is not None and echo > t.speaker_echo_strong_db:
         delay = m.num("speaker.loop_delay_ms")
         return [finding("speaker.echo_strong", {"speaker.echo_db": echo, "speaker.loop_delay_ms": delay},
-                        echo_db=echo, threshold=ECHO_STRONG_DB,
+                        echo_db=echo, threshold=t.speaker_echo_strong_db,
                         delay="unknown" if delay is None else f"{delay:.0f} ms")]
     return []

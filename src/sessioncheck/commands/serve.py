@@ -13,7 +13,7 @@ from ..errors import ExitCode, UsageError
 if TYPE_CHECKING:
     import ssl
 
-    from ..server.app import ServerConfig
+    from ..server.config import ServerConfig
     from ..settings import IceServer
     from .terminal import Subcommands
 
@@ -103,7 +103,7 @@ def register(sub: Subcommands) -> None:
 
 def build_config(args: argparse.Namespace) -> tuple[ServerConfig, ssl.SSLContext | None]:
     """The server configuration and TLS context from the flags, or a UsageError."""
-    from ..server.app import ServerConfig
+    from ..server.config import ServerConfig
     from ..settings import load_ice_servers_file
 
     if not args.host.strip():  # aiohttp would listen on every interface

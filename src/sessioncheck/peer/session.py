@@ -42,6 +42,7 @@ from ..model import Measurement, Report, Value
 from ..report.redact import redact_host
 from ..runner import host_facts
 from ..settings import IceServer, Settings
+from ..signalling import RoomClient, RoomRefused, SignallingError, TestEnded
 from .combine import (
     SideData,
     combined_report,
@@ -50,7 +51,6 @@ from .combine import (
     measurements_to_wire,
 )
 from .events import PeerEvent, PeerJoined, RoomCreated
-from .signalling import RoomClient, RoomRefused, SignallingError, TestEnded
 
 if TYPE_CHECKING:
     from aiortc import RTCDataChannel, RTCPeerConnection

@@ -130,7 +130,7 @@ def record_capture(ctx: ProbeContext, cap: Capture) -> None:
     if cap.detail:
         ctx.record("camera.detail", cap.detail)
     if cap.holders:
-        ctx.record("camera.holders", ", ".join(cap.holders))
+        ctx.record("camera.holders", cap.holders)
     if cap.device:
         ctx.record("camera.device", cap.device)
     if cap.width:

@@ -12,7 +12,7 @@ Measurement keys (all ``media_loop.``):
   ``encode_ms_<size>`` / ``decode_ms_<size>`` (median per frame), ``cpu_pct_<size>``
   (whole computer, 0–100), ``process_cpu_pct_<size>`` (this program, % of one CPU)
 * ``cpu_headroom_pct``: 100 − computer CPU use during the 720p run
-* ``top_processes``: the other programs using most CPU meanwhile (``name 85%, ...``)
+* ``top_processes``: the other programs using most CPU meanwhile (a list: ``name 85%``, ...)
 """
 
 from __future__ import annotations
@@ -263,8 +263,6 @@ class SendMeter:
         per frame), ``cpu_pct`` / ``cpu_headroom_pct`` (whole computer), ``top_processes``;
         and ``fps_480p`` / ``encode_ms_480p`` / ``decode_ms_480p`` when the sender managed
         fewer than :data:`CONFIRM_BELOW_FPS`."""
-        from ..advice.media_loop import MIN_FPS_SHARE
-
         if self.frames < 2 or self._last <= self._first:
             return
         fps = (self.frames - 1) / (self._last - self._first)
@@ -277,8 +275,8 @@ class SendMeter:
         ctx.record(f"{prefix}.cpu_headroom_pct", round(100.0 - cpu, 1), "%")
         if self._procs is not None:
             top = await asyncio.to_thread(_top_processes, await self._procs)
-            ctx.record(f"{prefix}.top_processes", ", ".join(f"{n} {p:.0f}%" for n, p in top))
-        if fps >= min(CONFIRM_BELOW_FPS, MIN_FPS_SHARE * self.target_fps):
+            ctx.record(f"{prefix}.top_processes", tuple(f"{n} {p:.0f}%" for n, p in top))
+        if fps >= min(CONFIRM_BELOW_FPS, ctx.settings.thresholds.media_fps_share_min * self.target_fps):
             return
         from ..media.devices import DeviceError
 
@@ -323,6 +321,5 @@ class MediaLoopProbe(Probe):
             ctx.sample(f"fps_{s.name}", s.fps, "fps")
             if s.name == "720p":
                 ctx.record("media_loop.cpu_headroom_pct", round(100.0 - s.cpu_pct, 1), "%")
-        ctx.record("media_loop.top_processes",
-                   ", ".join(f"{n} {p:.0f}%" for n, p in res.top))
+        ctx.record("media_loop.top_processes", tuple(f"{n} {p:.0f}%" for n, p in res.top))
         ctx.progress(1.0, "done")

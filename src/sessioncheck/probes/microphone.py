@@ -96,7 +96,7 @@ class MicrophoneProbe(Probe):
         if got.detail:
             ctx.record("microphone.detail", got.detail)
         if got.holders:
-            ctx.record("microphone.holders", ", ".join(got.holders))
+            ctx.record("microphone.holders", got.holders)
         if got.device:
             ctx.record("microphone.device", got.device)
         if got.sample_rate:

@@ -104,14 +104,15 @@ class PathProbe(Probe):
         server = (ctx.settings.server or "").strip()
         if not server:
             raise ProbeSkipped(catalogue.phrase("skip.path_no_server"))
-        from ..server.client import SignallingError
+        from ..signalling import SignallingError
 
         embedded = None
         local = server.lower() == "local"
         ctx.record("path.server_kind", "local" if local else "remote")
         try:
             if local:
-                from ..server.app import ServerConfig, start_server
+                from ..server.app import start_server
+                from ..server.config import ServerConfig
 
                 embedded = await start_server(
                     ServerConfig(host="127.0.0.1", port=0, ice_servers=ctx.settings.ice_servers)
@@ -131,7 +132,7 @@ class PathProbe(Probe):
 
     async def _measure(self, ctx: ProbeContext, url: str) -> None:
         from ..rtc.peer import preload_aiortc
-        from ..server.client import Signalling
+        from ..signalling import Signalling
 
         started = time.monotonic()
         ctx.progress(0.02, "contacting")

@@ -118,7 +118,7 @@ class SpeakerProbe(Probe):
         loop = await asyncio.to_thread(run_loop, ctx.settings.speaker, ctx.settings.microphone)
         ctx.record("speaker.outcome", loop.outcome)
         ctx.record("speaker.heard", loop.outcome == "heard")
-        for key, value in (("detail", loop.detail), ("holders", ", ".join(loop.holders)),
+        for key, value in (("detail", loop.detail), ("holders", loop.holders),
                            ("device", loop.device), ("microphone", loop.microphone)):
             if value:
                 ctx.record(f"speaker.{key}", value)

@@ -6,7 +6,7 @@ kind, OS and library versions. Measures only; ``advice/system.py`` judges.
 Measurement keys: ``system.cpu_count``, ``system.cpu_load_pct``, ``system.load_avg_1m``,
 ``system.cpu_others_pct`` (load not caused by sessioncheck itself),
 ``system.memory_total_mb``, ``system.memory_available_mb``, ``system.battery_pct``,
-``system.battery_plugged``, ``system.interfaces`` (``name:kind`` list, comma separated),
+``system.battery_plugged``, ``system.interfaces`` (a list of ``name:kind``),
 ``system.interfaces_active`` (count), ``system.iface.<name>.kind``,
 ``system.os``, ``system.python``, ``system.lib.<name>`` (library versions).
 
@@ -150,7 +150,7 @@ class SystemProbe(Probe):
 
         interfaces = await asyncio.to_thread(active_interfaces)
         ctx.record("system.interfaces_active", len(interfaces), "count")
-        ctx.record("system.interfaces", ",".join(f"{n}:{k}" for n, k in sorted(interfaces.items())))
+        ctx.record("system.interfaces", tuple(f"{n}:{k}" for n, k in sorted(interfaces.items())))
         for name, kind in sorted(interfaces.items()):
             ctx.record(f"system.iface.{key_safe(name)}.kind", kind)
         ctx.progress(0.3, "cpu")

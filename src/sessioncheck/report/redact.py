@@ -252,6 +252,8 @@ class Redactor:
         return _MAC.sub(REDACTED_MAC, text)
 
     def value(self, key: str, v: Value) -> Value:
+        if isinstance(v, tuple):
+            return tuple(self.text(s) for s in v)
         if not isinstance(v, str):
             return v
         if _is_username_key(key) and v:

@@ -16,6 +16,11 @@ _MARK = {
 }
 
 
+def _shown(v: Value) -> str:
+    """An evidence value; a list as its items, as the probes once joined them."""
+    return ", ".join(v) if isinstance(v, tuple) else str(v)
+
+
 def _format_value(m: Measurement, related: Mapping[str, Value]) -> str:
     v = m.value
     if isinstance(v, bool):
@@ -24,6 +29,8 @@ def _format_value(m: Measurement, related: Mapping[str, Value]) -> str:
         text = f"{v:.3f}".rstrip("0").rstrip(".") if abs(v) < 1000 else f"{v:.0f}"
     elif v is None:
         text = "-"
+    elif isinstance(v, tuple):
+        text = ", ".join(v)
     else:
         text = catalogue.value_text(m.key, v, related) or str(v)
     return f"{text} {m.unit}".rstrip() if m.unit and m.unit != "count" else text
@@ -43,7 +50,7 @@ def _result_lines(r: ProbeResult, audience: Audience, show_measurements: bool) -
         if audience is Audience.SUPPORT:
             lines.append(f"       {f.code} ({f.severity.value}): {w.text}")
             if f.evidence:
-                ev = ", ".join(f"{k}={v}" for k, v in f.evidence.items())
+                ev = ", ".join(f"{k}={_shown(v)}" for k, v in f.evidence.items())
                 lines.append(f"       evidence: {ev}")
     if show_measurements:
         related = {x.key: x.value for x in r.measurements}

@@ -16,7 +16,6 @@ import asyncio
 import errno
 import hashlib
 import ipaddress
-import json
 import logging
 import math
 import secrets
@@ -305,13 +304,3 @@ class LoopErrors:
         logger.warning("%s%s", message, f": {type(exc).__name__}: {exc}" if exc is not None else "")
         if exc is not None:
             logger.debug("details", exc_info=exc)
-
-
-def parse_object(data: Any) -> dict[str, Any] | None:
-    """A signalling message as a JSON object, or None for anything else: not JSON, not an
-    object, nested too deep for the parser (``RecursionError``), numbers too long."""
-    try:
-        value = json.loads(data)
-    except (ValueError, TypeError, RecursionError):
-        return None
-    return value if isinstance(value, dict) else None

@@ -37,23 +37,30 @@ import asyncio
 import contextlib
 import logging
 import secrets
-import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
 
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import WSMsgType, web
 
 from ..peer import codes
 from . import limits
-
-if TYPE_CHECKING:
-    from .app import Guards, ServerConfig
+from .clock import Clock, MonotonicClock
+from .config import ServerConfig
+from .guards import Caller, Guards
+from .wire import (
+    RELAYED,
+    ROOMS_VERSION,
+    ErrorCode,
+    MessageType,
+    RoomRole,
+    is_closing,
+    parse_object,
+    refuse,
+)
 
 logger = logging.getLogger(__name__)
 
-ROOMS_VERSION = 1
 HELLO_TIMEOUT_S = 10.0
 JOIN_FAILURES = 5
 """Wrong codes one address (IPv6: one /64) may send at once ..."""
@@ -69,8 +76,6 @@ TOMBSTONE_S = 3600.0
 """How long an expired or used code is remembered (to say "expired", not "wrong")."""
 MAX_TOMBSTONES = 20_000
 """Ended codes remembered at most (the oldest are forgotten first; ~100 bytes each)."""
-RELAYED = frozenset({"offer", "answer", "candidate", "facts", "results", "bye"})
-"""Message types forwarded between the two sides of a room."""
 
 
 @dataclass
@@ -91,13 +96,14 @@ class Room:
         return self.guest if ws is self.host else self.host
 
 
-def join_throttle() -> limits.Throttle:
+def join_throttle(clock: Clock | None = None) -> limits.Throttle:
     """Wrong room codes: per address group and across all of them."""
     return limits.Throttle(
         JOIN_FAILURES,
         JOIN_INTERVAL_S,
         global_burst=JOIN_GLOBAL_FAILURES,
         global_interval_s=JOIN_GLOBAL_INTERVAL_S,
+        clock=(clock or MonotonicClock()).now,
     )
 
 
@@ -110,15 +116,14 @@ class Rooms:
     """All rooms of one server."""
 
     def __init__(self, config: ServerConfig, guards: Guards | None = None) -> None:
-        from .app import Guards
-
         self.config = config
         self.guards = guards or Guards(config)
+        self.clock: Clock = self.guards.clock
         self.rooms: dict[str, Room] = {}
         self.waiting: dict[str, int] = {}
         """Waiting rooms per host address group."""
         self.tombstones: OrderedDict[str, tuple[str, float]] = OrderedDict()
-        self.throttle = join_throttle()
+        self.throttle = join_throttle(self.clock)
         self.completed = 0
 
     # --- helpers ------------------------------------------------------------------------------
@@ -126,7 +131,7 @@ class Rooms:
     def _bury(self, code: str, why: str) -> None:
         """Remember an ended code, O(1): oldest first, forgotten after ``TOMBSTONE_S`` or
         beyond ``MAX_TOMBSTONES``."""
-        now = time.monotonic()
+        now = self.clock.now()
         self.tombstones.pop(code, None)
         self.tombstones[code] = (why, now)
         while self.tombstones:
@@ -154,29 +159,24 @@ class Rooms:
     # --- the WebSocket ------------------------------------------------------------------------
 
     async def handle_ws(self, request: web.Request) -> web.StreamResponse:
-        from .app import refuse_origin
-
-        address = self.guards.label(request.remote)
-        if not self.guards.origin_ok(request):
-            return refuse_origin(request, address)
-        ws = web.WebSocketResponse(max_msg_size=self.config.max_message_bytes, heartbeat=10.0)
-        await ws.prepare(request)
-        group = limits.address_group(request.remote)
+        caller = await self.guards.accept(request)
+        if not isinstance(caller, Caller):
+            return caller
+        ws, address, group = caller.ws, caller.label, caller.group
         room: Room | None = None
         try:
-            hello = await _receive_json(ws, HELLO_TIMEOUT_S)
+            hello = await self.guards.hello(
+                caller,
+                HELLO_TIMEOUT_S,
+                ROOMS_VERSION,
+                bad="the first message must be a hello with a role",
+                speaks=f"this server speaks room version {ROOMS_VERSION}",
+                valid=lambda hello: hello.get("role") in (RoomRole.HOST, RoomRole.JOIN),
+            )
             if hello is None:
                 return ws
-            if hello.get("type") != "hello" or hello.get("role") not in ("host", "join"):
-                await _refuse(ws, "bad_message", "the first message must be a hello with a role")
-                return ws
-            if hello.get("version", ROOMS_VERSION) != ROOMS_VERSION:
-                await _refuse(ws, "version", f"this server speaks room version {ROOMS_VERSION}")
-                return ws
-            if not await self.guards.authenticate(ws, group, hello.get("token")):
-                logger.info("refused %s: wrong token", address)
-                return ws
-            if hello["role"] == "host":
+            role = hello["role"]
+            if role == RoomRole.HOST:
                 room = await self._host(ws, group)
             else:
                 room = await self._join(ws, group, address, hello.get("code"))
@@ -195,18 +195,18 @@ class Rooms:
 
     async def _host(self, ws: web.WebSocketResponse, group: str) -> Room | None:
         if len(self.rooms) >= self.config.max_rooms:
-            await _refuse(ws, "busy", "too many test rooms are open; try again in a minute", retry_after_s=60)
+            await refuse(ws, ErrorCode.BUSY, "too many test rooms are open; try again in a minute", retry_after_s=60)
             return None
         if self.waiting.get(group, 0) >= self.config.max_rooms_per_address:
-            await _refuse(
+            await refuse(
                 ws,
-                "busy",
+                ErrorCode.BUSY,
                 f"this network already has {self.config.max_rooms_per_address} test "
                 "codes waiting; use one of them or try again in a minute",
                 retry_after_s=60,
             )
             return None
-        now = time.monotonic()
+        now = self.clock.now()
         code = self._unique_code()
         room = Room(code=code, host=ws, created=now, expires_at=now + self.config.room_ttl_s, group=group)
         self.rooms[code] = room
@@ -214,7 +214,7 @@ class Rooms:
         room.timer = asyncio.ensure_future(self._expire(room))
         await ws.send_json(
             {
-                "type": "room",
+                "type": MessageType.ROOM,
                 "code": code,
                 "display": codes.display(code),
                 "expires_in_s": self.config.room_ttl_s,
@@ -225,28 +225,28 @@ class Rooms:
         logger.info("room %s… created", code[:3])
         return room
 
-    async def _join(self, ws: web.WebSocketResponse, group: str, address: str, raw: Any) -> Room | None:
+    async def _join(self, ws: web.WebSocketResponse, group: str, address: str, raw: object) -> Room | None:
         wait = self.throttle.wait_s(group)
         if wait:
             logger.info("join from %s throttled (%d s)", address, wait)
-            await _refuse(ws, "rate_limited", f"too many attempts, wait {wait} s", retry_after_s=wait)
+            await refuse(ws, ErrorCode.RATE_LIMITED, f"too many attempts, wait {wait} s", retry_after_s=wait)
             return None
         try:
             code = codes.normalise(raw if isinstance(raw, str) else "")
         except codes.BadCode as e:
             self.throttle.fail(group)
-            await _refuse(ws, "bad_code", str(e))
+            await refuse(ws, ErrorCode.BAD_CODE, str(e))
             return None
         room = self.rooms.get(code)
         if room is None or room.guest is not None or room.ended:
             self.throttle.fail(group)
             why = self.tombstones.get(code, ("", 0.0))[0]
             if why == "expired":
-                await _refuse(ws, "expired", "this code has expired; ask for a new one")
+                await refuse(ws, ErrorCode.EXPIRED, "this code has expired; ask for a new one")
             elif why == "used" or room is not None:
-                await _refuse(ws, "used", "this code was already used; ask for a new one")
+                await refuse(ws, ErrorCode.USED, "this code was already used; ask for a new one")
             else:
-                await _refuse(ws, "bad_code", "no test has this code; check the code and try again")
+                await refuse(ws, ErrorCode.BAD_CODE, "no test has this code; check the code and try again")
             return None
         # single use: the code stops working the moment someone joins with it
         room.guest = ws
@@ -255,18 +255,18 @@ class Rooms:
         self._bury(code, "used")
         if room.timer is not None:
             room.timer.cancel()
-        room.timer = asyncio.ensure_future(self._limit(room))
+        room.timer = asyncio.ensure_future(self._limit(room, self.clock.now() + self.config.max_duration_s))
         created = datetime.now(UTC).isoformat(timespec="seconds")
         common = {"test_id": room.test_id, "created": created}
         try:
-            await room.host.send_json({"type": "peer_joined", **common})
+            await room.host.send_json({"type": MessageType.PEER_JOINED, **common})
         except Exception:
-            await _refuse(ws, "bad_code", "the person who made this code has left; ask for a new one")
+            await refuse(ws, ErrorCode.BAD_CODE, "the person who made this code has left; ask for a new one")
             room.ended = True
             return None
         await ws.send_json(
             {
-                "type": "joined",
+                "type": MessageType.JOINED,
                 **common,
                 "max_duration_s": self.config.max_duration_s,
                 "ice_servers": [s.to_dict() for s in self.config.ice_servers],
@@ -284,39 +284,41 @@ class Rooms:
                 if msg.type is WSMsgType.ERROR:
                     logger.info("room connection error: %s", ws.exception())
                     return
-                if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED):
+                if is_closing(msg.type):
                     return
                 await self._leave(room, ws)
-                await _refuse(ws, "bad_message", "messages must be JSON text")
+                await refuse(ws, ErrorCode.BAD_MESSAGE, "messages must be JSON text")
                 return
-            data = _parse(msg.data)
+            data = parse_object(msg.data)
             kind = data.get("type") if data is not None else None
             if data is None or not isinstance(kind, str) or kind not in RELAYED:
                 await self._leave(room, ws)  # tell the other side first: closing may take a while
-                await _refuse(ws, "bad_message", "not a message this server relays")
+                await refuse(ws, ErrorCode.BAD_MESSAGE, "not a message this server relays")
                 return
             other = room.other(ws)
             if other is None:  # nobody joined yet: only leaving makes sense
-                if kind == "bye":
+                if kind == MessageType.BYE:
                     return
-                await _refuse(ws, "bad_message", "nobody has joined this room yet")
+                await refuse(ws, ErrorCode.BAD_MESSAGE, "nobody has joined this room yet")
                 return
             with contextlib.suppress(Exception):
                 await other.send_str(msg.data)
-            if kind == "bye":
+            if kind == MessageType.BYE:
                 return
 
     async def _expire(self, room: Room) -> None:
-        await asyncio.sleep(max(0.0, room.expires_at - time.monotonic()))
+        await self.clock.sleep_until(room.expires_at)
         if room.guest is None and not room.ended:
             room.ended = True
             self._unwait(room)
             self._bury(room.code, "expired")
             minutes = self.config.room_ttl_s / 60
-            await _refuse(room.host, "expired", f"nobody joined within {minutes:g} minutes; the code has expired")
+            await refuse(
+                room.host, ErrorCode.EXPIRED, f"nobody joined within {minutes:g} minutes; the code has expired"
+            )
 
-    async def _limit(self, room: Room) -> None:
-        await asyncio.sleep(self.config.max_duration_s)
+    async def _limit(self, room: Room, deadline: float) -> None:
+        await self.clock.sleep_until(deadline)
         if room.ended:
             return
         room.ended = True
@@ -324,7 +326,7 @@ class Rooms:
         for ws in (room.host, room.guest):
             if ws is not None:
                 with contextlib.suppress(Exception):
-                    await ws.send_json({"type": "bye", "reason": reason})
+                    await ws.send_json({"type": MessageType.BYE, "reason": reason})
                     await ws.close()
 
     async def _leave(self, room: Room, ws: web.WebSocketResponse) -> None:
@@ -339,36 +341,10 @@ class Rooms:
         if other is not None and not was_ended and not other.closed:
             who = "the therapist" if ws is room.host else "the client"
             with contextlib.suppress(Exception):
-                await other.send_json({"type": "peer_left", "reason": f"{who} left the test"})
+                await other.send_json({"type": MessageType.PEER_LEFT, "reason": f"{who} left the test"})
                 await other.close()
         if not was_ended and room.guest is not None:
             self.completed += 1
 
     def stats(self) -> dict[str, int]:
         return {"rooms_waiting": len(self.rooms), "rooms_completed": self.completed}
-
-
-_parse = limits.parse_object
-
-
-async def _receive_json(ws: web.WebSocketResponse, timeout_s: float) -> dict[str, Any] | None:
-    try:
-        async with asyncio.timeout(timeout_s):
-            msg = await ws.receive()
-    except TimeoutError:
-        await _refuse(ws, "timeout", f"nothing received for {timeout_s:g} s")
-        return None
-    if msg.type is not WSMsgType.TEXT:
-        if msg.type not in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
-            await _refuse(ws, "bad_message", "messages must be JSON text")
-        return None
-    data = _parse(msg.data)
-    if data is None:
-        await _refuse(ws, "bad_message", "the message is not a JSON object")
-    return data
-
-
-async def _refuse(ws: web.WebSocketResponse, code: str, message: str, **extra: Any) -> None:
-    with contextlib.suppress(Exception):
-        await ws.send_json({"type": "error", "code": code, "message": message, **extra})
-        await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=code.encode())

@@ -30,6 +30,8 @@ def format_measurement(m: Measurement, related: Mapping[str, Value]) -> str:
         shown = f"{value:.3f}".rstrip("0").rstrip(".")
     elif value is None:
         shown = "–"
+    elif isinstance(value, tuple):
+        shown = ", ".join(value)
     else:
         shown = catalogue.value_text(m.key, value, related) or str(value)
     unit = f" {m.unit}" if m.unit and m.unit != "count" else ""
@@ -47,7 +49,7 @@ def finding_text(f: Finding, audience: Audience, *, evidence: bool) -> Text:
     if evidence and f.evidence:
         text.append(f"\n{P('tui.results.evidence')} ({f.code}):", style="italic")
         for k, v in f.evidence.items():
-            text.append(f"\n  {k} = {v}")
+            text.append(f"\n  {k} = {', '.join(v) if isinstance(v, tuple) else v}")
     return text
 
 

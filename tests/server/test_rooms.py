@@ -14,17 +14,25 @@ import pytest
 from sessioncheck.peer import codes
 from sessioncheck.server import limits
 from sessioncheck.server import rooms as rooms_module
-from sessioncheck.server.app import ROOMS_KEY, RunningServer, ServerConfig, start_server
+from sessioncheck.server.app import ROOMS_KEY, RunningServer, start_server
+from sessioncheck.server.clock import ManualClock
+from sessioncheck.server.config import ServerConfig
 
 
-async def _server(**overrides: Any) -> RunningServer:
+async def _server(clock: ManualClock | None = None, **overrides: Any) -> RunningServer:
     config = ServerConfig(host="127.0.0.1", port=0, max_message_bytes=8192, **overrides)
-    return await start_server(config)
+    return await start_server(config, clock=clock)
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[RunningServer]:
-    srv = await _server()
+def clock() -> ManualClock:
+    """The server's time: it moves only when a test advances it."""
+    return ManualClock()
+
+
+@pytest.fixture
+async def server(clock: ManualClock) -> AsyncIterator[RunningServer]:
+    srv = await _server(clock)
     yield srv
     await srv.stop()
 
@@ -91,17 +99,24 @@ async def test_wrong_code_says_so(server: RunningServer) -> None:
         assert (await ws.receive()).type is aiohttp.WSMsgType.CLOSE
 
 
-async def test_expired_code_says_expired() -> None:
-    srv = await _server(room_ttl_s=0.3)
-    try:
-        async with aiohttp.ClientSession() as s:
-            host, code = await open_room(s, srv)
-            told = await recv(host, 3)
-            assert told["type"] == "error" and told["code"] == "expired"
-            _, reply = await try_join(s, srv, code)
-            assert reply["code"] == "expired" and "expired" in reply["message"]
-    finally:
-        await srv.stop()
+async def test_expired_code_says_expired(server: RunningServer, clock: ManualClock) -> None:
+    async with aiohttp.ClientSession() as s:
+        host, code = await open_room(s, server)
+        clock.advance(ServerConfig().room_ttl_s - 1)
+        # a second room: once it is made, the first room's timer has had its turn, and kept it
+        second, code2 = await open_room(s, server)
+        assert code in server.rooms.rooms
+        clock.advance(1)
+        told = await recv(host, 3)
+        assert told == {
+            "type": "error",
+            "code": "expired",
+            "message": "nobody joined within 15 minutes; the code has expired",
+        }
+        _, reply = await try_join(s, server, code)
+        assert reply == {"type": "error", "code": "expired", "message": "this code has expired; ask for a new one"}
+        assert list(server.rooms.rooms) == [code2]
+        await second.close()
 
 
 async def test_brute_force_join_is_throttled_per_address(server: RunningServer) -> None:
@@ -114,7 +129,7 @@ async def test_brute_force_join_is_throttled_per_address(server: RunningServer) 
         _, reply = await try_join(s, server, code)
         assert reply["code"] == "rate_limited"
         wait = reply["retry_after_s"]
-        assert 1 <= wait <= rooms_module.JOIN_INTERVAL_S
+        assert wait == rooms_module.JOIN_INTERVAL_S  # a burst at one instant: one interval to wait
         assert reply["message"] == f"too many attempts, wait {wait} s"
         # the room itself is untouched: the host is still waiting
         assert server.app[ROOMS_KEY].rooms[code].guest is None
@@ -181,21 +196,29 @@ async def test_oversized_and_malformed_messages_end_only_their_room(server: Runn
         assert (await recv(host_c, 5)) == {"type": "offer", "sdp": "fine"}
 
 
-async def test_room_and_duration_limits() -> None:
-    srv = await _server(max_rooms=1, max_duration_s=0.5)
+async def test_room_and_duration_limits(clock: ManualClock) -> None:
+    srv = await _server(clock, max_rooms=1, max_duration_s=0.5)
     try:
         async with aiohttp.ClientSession() as s:
             host, code = await open_room(s, srv)
             other = await s.ws_connect(room_url(srv))
             await other.send_json({"type": "hello", "version": 1, "role": "host"})
             busy = await recv(other)
-            assert busy["code"] == "busy" and busy["retry_after_s"] > 0
+            assert busy == {
+                "type": "error",
+                "code": "busy",
+                "message": "too many test rooms are open; try again in a minute",
+                "retry_after_s": 60,
+            }
             guest, joined = await try_join(s, srv, code)
             assert joined["max_duration_s"] == 0.5
             assert (await recv(host))["type"] == "peer_joined"
+            await guest.send_json({"type": "offer", "sdp": "v=0"})
+            assert await recv(host) == {"type": "offer", "sdp": "v=0"}  # under the limit: relayed
+            clock.advance(0.5)
             for ws in (host, guest):
                 bye = await recv(ws, 3)
-                assert bye["type"] == "bye" and "limit" in bye["reason"]
+                assert bye == {"type": "bye", "reason": "the test reached the server's limit of 0.5 s"}
     finally:
         await srv.stop()
 
