@@ -1,6 +1,6 @@
 """The camera probe on real frames: ffmpeg virtual sources, a file, a pipe that stops, no device.
 
-The scenario files in ``probes/camera/`` are the specification: each runs through the real
+The scenario files in ``scenarios/camera/`` are the specification: each runs through the real
 Runner and is checked with the lab runner's ``compare`` (its findings, and the absence of
 false ones).
 """
