@@ -6,7 +6,7 @@ Targets (issue 4): per 720p frame ≤ 10 ms without face detection (analysis kee
     python benchmarks/media_analysis.py            # analysis costs + camera/microphone/media_loop
     python benchmarks/media_analysis.py --pulse    # also microphone/speaker on a private PulseAudio
 
-Run from the repository root (the camera scenario reads probes/camera/face.jpg).
+Run from the repository root (the camera scenario reads scenarios/camera/face.jpg).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ RUNS = 3
 def face_frame() -> Any:
     import cv2
 
-    img = cv2.imread(str(REPO / "probes" / "camera" / "face.jpg"))[:, :, ::-1]
+    img = cv2.imread(str(REPO / "scenarios" / "camera" / "face.jpg"))[:, :, ::-1]
     return cv2.resize(img, (1280, 720), interpolation=cv2.INTER_LINEAR)
 
 
@@ -112,7 +112,7 @@ async def probe_seconds(probe_id: str, **settings: str) -> float:
 
 
 async def probes(pulse: bool) -> dict[str, float]:
-    face = "lavfi:movie=probes/camera/face.jpg,loop=loop=-1:size=1,setpts=N/(30*TB),noise=alls=2:allf=t"
+    face = "lavfi:movie=scenarios/camera/face.jpg,loop=loop=-1:size=1,setpts=N/(30*TB),noise=alls=2:allf=t"
     voice = ("lavfi:aevalsrc=exprs='0.3*(2*mod(120*t-6.8*cos(4.4*t),1)-1)"
              "*pow(max(sin(2*PI*2.3*t),0),2)':s=48000")
     out = {

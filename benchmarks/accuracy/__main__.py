@@ -1,6 +1,6 @@
 """Accuracy benchmark: ``python -m benchmarks.accuracy [FILES...] [--no-path]``.
 
-Runs each network scenario (default: ``probes/network/*.toml``) in the lab and prints, per
+Runs each network scenario (default: ``scenarios/network/*.toml``) in the lab and prints, per
 scenario and metric, the configured value, what the ``path`` probe measured and its error,
 and the same link measured by reference tools: iperf3 (TCP throughput, ``sum_received``)
 for bandwidth, and the lab's UDP echo for RTT, jitter and loss. Each error is checked
@@ -27,7 +27,7 @@ from sessioncheck.lab.runner import reference_measurements, run_scenario
 from sessioncheck.lab.scenario import Scenario, ScenarioError, load_scenarios
 from sessioncheck.lab.shaping import apply
 
-CATALOGUE = Path(__file__).resolve().parents[2] / "probes" / "network"
+CATALOGUE = Path(__file__).resolve().parents[2] / "scenarios" / "network"
 PATH_PROBE_BUDGET_S = 10.0
 
 METRICS: tuple[tuple[str, str, str], ...] = (

@@ -17,7 +17,7 @@ from sessioncheck.lab.scenario import (
     load_scenarios,
 )
 
-CATALOGUE = Path(__file__).resolve().parents[2] / "probes" / "network"
+CATALOGUE = Path(__file__).resolve().parents[2] / "scenarios" / "network"
 NETWORK_CODES = {"network.upload_low", "network.loss_high", "network.rtt_high",
                  "network.bufferbloat", "network.udp_blocked"}
 

@@ -14,7 +14,7 @@ import pytest
 
 from sessioncheck.lab.pulse import VirtualAudio, pulse_missing
 
-SPEAKER_SCENARIOS = Path(__file__).resolve().parents[2] / "probes" / "speaker"
+SPEAKER_SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios" / "speaker"
 PULSE_VARIABLES = (
     "XDG_RUNTIME_DIR",
     "XDG_CONFIG_HOME",

@@ -1,6 +1,6 @@
 """The camera probe on real frames: ffmpeg virtual sources, a file, a pipe that stops, no device.
 
-The scenario files in ``probes/camera/`` are the specification: each runs through the real
+The scenario files in ``scenarios/camera/`` are the specification: each runs through the real
 Runner and is checked with the lab runner's ``compare`` (its findings, and the absence of
 false ones).
 """
@@ -28,7 +28,7 @@ SHORT_S = 1.5
 @pytest.fixture(autouse=True)
 def short_capture(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(camera_probe, "CAPTURE_SECONDS", SHORT_S)
-    monkeypatch.chdir(REPO)  # virtual sources name probes/camera/face.jpg
+    monkeypatch.chdir(REPO)  # virtual sources name scenarios/camera/face.jpg
 
 
 @pytest.mark.parametrize("path", scenario_files("camera"), ids=lambda p: p.stem)

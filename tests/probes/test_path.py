@@ -19,6 +19,8 @@ from sessioncheck.runner import Runner
 from sessioncheck.settings import IceServer, Settings
 
 TOKEN = "probe-token"
+BUSY_HERE = ("network.measure_busy", "media_loop.cpu_short")
+"""Findings that say this computer was too busy to measure (the CPU, not the path)."""
 
 
 def short_probe() -> PathProbe:
@@ -51,7 +53,12 @@ async def test_local_end_to_end() -> None:
     assert runner.report is not None
     result = runner.report.results[0]
     value = {m.key: m.value for m in result.measurements}
-    assert result.status in (Status.PASS, Status.WARN), (result.error, value)
+    codes = [f.code for f in result.findings]
+    # Loopback has nothing to find but the summary, unless this machine is too busy to measure:
+    # then it says so (a warning) instead of judging the figures it could not trust.
+    busy = [c for c in codes if c in BUSY_HERE]
+    assert [c for c in codes if c not in BUSY_HERE] == ["network.summary"], (result.error, codes)
+    assert result.status is (Status.WARN if busy else Status.PASS), (result.error, codes)
     assert value["path.outcome"] == "ok"
     assert value["path.server_kind"] == "local"
     assert value["path.candidate_type"] == "host"
@@ -120,19 +127,21 @@ def test_cli_against_serve_subprocess(serve) -> None:  # type: ignore[no-untyped
 
 
 @pytest.mark.parametrize(
-    ("server", "token", "outcome", "code"),
+    ("server", "token", "outcome", "code", "status"),
     [
-        ("RUNNING", "wrong-token", "auth_failed", "network.server_auth_failed"),
-        ("RUNNING", None, "auth_failed", "network.server_auth_failed"),
-        ("CLOSED", TOKEN, "server_unreachable", "network.server_unreachable"),
-        ("http-404", TOKEN, "server_unreachable", "network.server_unreachable"),
-        ("ftp://example.org/ws", TOKEN, "bad_url", "network.server_address_invalid"),
-        ("just-a-name", TOKEN, "bad_url", "network.server_address_invalid"),
-        ("ws://[::1", TOKEN, "bad_url", "network.server_address_invalid"),
+        # The catalogue's severities: a server that refuses or does not answer warns; an
+        # address that cannot be one fails.
+        ("RUNNING", "wrong-token", "auth_failed", "network.server_auth_failed", Status.WARN),
+        ("RUNNING", None, "auth_failed", "network.server_auth_failed", Status.WARN),
+        ("CLOSED", TOKEN, "server_unreachable", "network.server_unreachable", Status.WARN),
+        ("http-404", TOKEN, "server_unreachable", "network.server_unreachable", Status.WARN),
+        ("ftp://example.org/ws", TOKEN, "bad_url", "network.server_address_invalid", Status.FAIL),
+        ("just-a-name", TOKEN, "bad_url", "network.server_address_invalid", Status.FAIL),
+        ("ws://[::1", TOKEN, "bad_url", "network.server_address_invalid", Status.FAIL),
     ],
 )
 async def test_refusals_are_findings_not_tracebacks(
-    serve, server: str, token: str | None, outcome: str, code: str  # type: ignore[no-untyped-def]
+    serve, server: str, token: str | None, outcome: str, code: str, status: Status  # type: ignore[no-untyped-def]
 ) -> None:
     if server == "RUNNING":
         _, server = serve("--token", TOKEN)
@@ -146,7 +155,7 @@ async def test_refusals_are_findings_not_tracebacks(
     started = time.monotonic()
     report = await Runner([short_probe()], Settings(server=server, token=token)).run()
     result = report.results[0]
-    assert result.status is not Status.ERROR, result.error
+    assert result.status is status, (result.status, result.error)
     assert result.measurement("path.outcome").value == outcome  # type: ignore[union-attr]
     assert [f.code for f in result.findings] == [code]
     assert time.monotonic() - started < 6

@@ -1,4 +1,4 @@
-"""Run a device scenario (probes/camera, probes/microphone, probes/speaker) in this process.
+"""Run a device scenario (scenarios/camera, scenarios/microphone, scenarios/speaker) in this process.
 
 The scenario's ``args`` (``--camera X``, ``--microphone Y``, ``--speaker Z``) become
 :class:`Settings` fields, the probes run through the real :class:`Runner`, and the report is
@@ -18,7 +18,7 @@ from sessioncheck.runner import Runner
 from sessioncheck.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
-SCENARIOS = REPO / "probes"
+SCENARIOS = REPO / "scenarios"
 FLAGS = {"--camera": "camera", "--microphone": "microphone", "--speaker": "speaker"}
 
 

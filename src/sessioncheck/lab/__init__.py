@@ -5,7 +5,7 @@
   userspace NFQUEUE delay/jitter stage (this kernel has no netem).
 * :mod:`.measure` — reference measurements: iperf3 and a UDP echo with one-way delays.
 * :mod:`.turn` — coturn in the server namespace for the blocked-UDP fallback.
-* :mod:`.scenario` / :mod:`.runner` — scenario files (``probes/network/*.toml``) and
+* :mod:`.scenario` / :mod:`.runner` — scenario files (``scenarios/network/*.toml``) and
   ``python -m sessioncheck.lab run FILES...``.
 """
 

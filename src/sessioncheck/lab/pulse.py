@@ -1,6 +1,6 @@
 """A private, headless PulseAudio with a virtual speaker and microphone.
 
-Device scenarios (``probes/speaker``, ``probes/microphone``) and the tests need sound devices
+Device scenarios (``scenarios/speaker``, ``scenarios/microphone``) and the tests need sound devices
 on machines that have none. :class:`VirtualAudio` starts a real PulseAudio of its own, in a
 private folder (nothing in the user's home, nothing left behind), with:
 

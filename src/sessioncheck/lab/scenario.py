@@ -1,6 +1,6 @@
 """Scenario files: one real-world condition, how to reproduce it, what sessioncheck must say.
 
-The format (see DESIGN.md, ``probes/``)::
+The format (see DESIGN.md, ``scenarios/``)::
 
     title = "Congested home Wi-Fi"
     description = "optional, free text"
