@@ -29,7 +29,8 @@ def collect() -> dict[str, Any]:
     import platform
     from dataclasses import asdict
 
-    from ..media.devices import AudioSystemUnavailable, list_audio_devices, list_cameras
+    from ..media.devices import list_audio_devices, list_cameras
+    from ..media.errors import AudioSystemUnavailable
 
     out: dict[str, Any] = {"os": platform.system(), "cameras": [], "audio": [], "audio_error": None}
     out["cameras"] = [asdict(c) for c in list_cameras()]

@@ -13,8 +13,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..settings import Settings
-from .devices import AudioSystemUnavailable, DeviceError
-from .sources import audio_source, camera_source, open_camera, resolve_audio_device
+from .camera import camera_source, open_camera
+from .errors import AudioSystemUnavailable, DeviceError
+from .sound import audio_source, resolve_audio_device
 
 if TYPE_CHECKING:
     import numpy as np
@@ -100,7 +101,7 @@ def camera_feed(settings: Settings) -> Callable[[], AsyncIterator[np.ndarray[Any
 
 def microphone_feed(settings: Settings) -> Callable[[], AsyncIterator[float]] | None:
     """Input level in dBFS every 20 ms, or None without a microphone."""
-    from .sources import microphone_levels
+    from .microphone import microphone_levels
 
     try:
         source = audio_source(settings.microphone)

@@ -1,6 +1,6 @@
 """Live device feeds for the devices screen: camera frames, microphone levels, a test tone.
 
-The media package opens the devices (:mod:`sessioncheck.media.sources`); this module only
+The media package opens the devices (:mod:`sessioncheck.media.camera` ...); this module only
 finds which of them exist here and runs their live feeds off the interface's thread. A
 device that is not there is ``None`` and the screen says so in plain words ("No camera
 found.") instead of failing. Frames and sound are drawn and dropped: nothing is kept.
@@ -47,8 +47,8 @@ class DeviceFeeds:
 
 
 def _camera(settings: Settings) -> Feed | None:
-    from ..media.devices import DeviceError
-    from ..media.sources import camera_source, open_camera
+    from ..media.camera import camera_source, open_camera
+    from ..media.errors import DeviceError
 
     try:
         source = camera_source(settings.camera)
@@ -65,8 +65,9 @@ def _camera(settings: Settings) -> Feed | None:
 
 
 def _microphone(settings: Settings) -> Feed | None:
-    from ..media.devices import DeviceError
-    from ..media.sources import audio_source, microphone_levels, resolve_audio_device
+    from ..media.errors import DeviceError
+    from ..media.microphone import microphone_levels
+    from ..media.sound import audio_source, resolve_audio_device
 
     try:
         source = audio_source(settings.microphone)
@@ -83,8 +84,8 @@ def _microphone(settings: Settings) -> Feed | None:
 
 
 def _speaker(settings: Settings) -> ToneTest | None:
-    from ..media.devices import DeviceError
-    from ..media.sources import audio_source, resolve_audio_device
+    from ..media.errors import DeviceError
+    from ..media.sound import audio_source, resolve_audio_device
 
     try:
         source = audio_source(settings.speaker)
