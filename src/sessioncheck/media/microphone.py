@@ -183,12 +183,3 @@ def open_microphone(
 ) -> Microphone:
     """Open a microphone spec (device, file or ``lavfi:``); use as a context manager."""
     return Microphone(spec, paced=paced, stop=stop)
-
-
-def microphone_levels(spec: str | None, stop: threading.Event | None = None) -> Iterator[float]:
-    """Live input level (dBFS RMS) every 20 ms, for meters. Paced like a real device."""
-    from .audio import block_level
-
-    with open_microphone(spec, paced=True, stop=stop) as mic:
-        for block in mic.blocks():
-            yield block_level(block).rms_dbfs
