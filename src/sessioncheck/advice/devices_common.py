@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import re
 
+from ..media.errors import DeviceErrorKind
 from ..model import Finding
 from .catalogue import PHRASES, finding, phrase
 from .rules import Measures
 
-DEVICE_PROBLEMS = {
-    "missing": "missing",
-    "busy": "busy",
-    "permission": "permission_denied",
-    "unplugged": "unplugged",
-    "invalid": "source_invalid",
+DEVICE_PROBLEMS: dict[str, str] = {
+    DeviceErrorKind.MISSING: "missing",
+    DeviceErrorKind.BUSY: "busy",
+    DeviceErrorKind.PERMISSION: "permission_denied",
+    DeviceErrorKind.UNPLUGGED: "unplugged",
+    DeviceErrorKind.INVALID: "source_invalid",
 }
 """``<probe>.outcome`` value → finding code suffix."""
 
@@ -43,14 +44,14 @@ def device_problem(prefix: str, kind: str, m: Measures) -> Finding | None:
         f"{prefix}.outcome": outcome, f"{prefix}.detail": detail,
     }
     values: dict[str, object] = {"device": device, "detail": detail}
-    if outcome == "busy":
+    if outcome == DeviceErrorKind.BUSY:
         holders = m.text(f"{prefix}.holders")
         evidence[f"{prefix}.holders"] = holders
         values["holders"] = holder_names(holders)
-    elif outcome == "permission":
+    elif outcome == DeviceErrorKind.PERMISSION:
         os_name = m.text(f"{prefix}.os")
         values["os"] = os_name or "unknown"
         values["setting"] = permission_setting(kind, os_name)
-    elif outcome == "unplugged" and prefix == "camera":
+    elif outcome == DeviceErrorKind.UNPLUGGED and prefix == "camera":
         values["frames"] = int(m.num("camera.frames") or 0)
     return finding(code, evidence, **values)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..media.errors import DeviceErrorKind
 from ..model import Finding
 from ..settings import Thresholds
 from .catalogue import finding
@@ -33,7 +34,7 @@ def judge(m: Measures, t: Thresholds, timed_out: bool) -> list[Finding]:
     out: list[Finding] = [problem] if problem is not None else []
     if m.num("microphone.peak_dbfs") is None:
         return out
-    if problem is not None and m.text("microphone.outcome") != "unplugged":
+    if problem is not None and m.text("microphone.outcome") != DeviceErrorKind.UNPLUGGED:
         return out
     device = m.text("microphone.device") or "microphone"
     seconds = m.num("microphone.seconds") or 0.0

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from ..media.errors import DeviceErrorKind
 from ..model import Finding
 from ..settings import Thresholds
 from .catalogue import finding
-from .devices_common import holder_names
+from .devices_common import DEVICE_PROBLEMS, holder_names
 from .rules import Measures
 
 ECHO_STRONG_DB = -20.0
@@ -17,10 +18,10 @@ def judge(m: Measures, t: Thresholds, timed_out: bool) -> list[Finding]:
     outcome = m.text("speaker.outcome")
     device = m.text("speaker.device") or "speaker"
     detail = m.text("speaker.detail") or (outcome or "")
-    if outcome == "missing":
+    if outcome == DeviceErrorKind.MISSING:
         return [finding("speaker.missing", {"speaker.outcome": outcome, "speaker.detail": detail},
                         device=device, detail=detail)]
-    if outcome in ("busy", "permission", "unplugged", "invalid"):
+    if outcome in DEVICE_PROBLEMS:  # busy, permission, unplugged, invalid: the rest
         holders = m.text("speaker.holders")
         return [finding("speaker.unavailable",
                         {"speaker.outcome": outcome, "speaker.detail": detail,
