@@ -119,9 +119,9 @@ def idle_cpu_pct(window_s: float) -> float:
 def run_child_waiting_probe() -> None:
     """The app with one probe that starts and then sends nothing for ten minutes."""
     from sessioncheck.events import ProbeStarted, Sample
+    from sessioncheck.media.live import DeviceFeeds
     from sessioncheck.settings import Settings
     from sessioncheck.tui.app import SessionCheckApp
-    from sessioncheck.tui.devices import DeviceFeeds
     from sessioncheck.tui.source import ScriptedRun, Step
 
     def factory(ids: tuple[str, ...]) -> ScriptedRun:

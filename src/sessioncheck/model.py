@@ -34,6 +34,22 @@ class ModelError(SessioncheckError, ValueError):
     title_key = "error.title.report_file"
 
 
+class DeviceErrorKind(StrEnum):
+    """Why a device could not be used; the value is what ``<probe>.outcome`` records (the
+    media sources raise it in ``media.errors.DeviceError``, advice judges it)."""
+
+    MISSING = "missing"
+    """No such device (or file)."""
+    BUSY = "busy"
+    """Another program has it."""
+    PERMISSION = "permission"
+    """The OS refused access."""
+    UNPLUGGED = "unplugged"
+    """It stopped mid-test."""
+    INVALID = "invalid"
+    """The source given cannot be read: a bad file or virtual-source spec."""
+
+
 class Severity(StrEnum):
     """How bad a finding is."""
 

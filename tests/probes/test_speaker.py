@@ -12,7 +12,7 @@ import pytest
 from sessioncheck.lab.runner import apply_virtual_audio
 from sessioncheck.lab.scenario import load_scenario
 from sessioncheck.media.audio import chirp, find_chirp
-from sessioncheck.media.sources import play_and_record
+from sessioncheck.media.speaker import play_and_record
 from sessioncheck.model import Status
 from sessioncheck.probes.speaker import LEAD_SECONDS, SAMPLE_RATE, TAIL_SECONDS, SpeakerProbe
 from sessioncheck.runner import Runner

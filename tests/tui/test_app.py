@@ -17,10 +17,10 @@ from sessioncheck.advice import catalogue
 from sessioncheck.advice.verdict import merge_rerun
 from sessioncheck.errors import ExitCode
 from sessioncheck.events import ProbeStarted
+from sessioncheck.media.live import DeviceFeeds
 from sessioncheck.model import Audience, Status, Verdict
 from sessioncheck.report import load_report
 from sessioncheck.tui.app import SessionCheckApp, default_save_path
-from sessioncheck.tui.devices import DeviceFeeds
 from sessioncheck.tui.screens.devices import DevicesScreen
 from sessioncheck.tui.screens.dialogs import QuitScreen, SaveScreen
 from sessioncheck.tui.screens.help import HelpScreen

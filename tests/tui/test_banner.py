@@ -11,9 +11,9 @@ import pytest
 from textual.widgets import Button
 
 from sessioncheck.advice import catalogue
+from sessioncheck.media.live import DeviceFeeds
 from sessioncheck.model import ProbeResult, Verdict
 from sessioncheck.tui.app import SessionCheckApp
-from sessioncheck.tui.devices import DeviceFeeds
 from sessioncheck.tui.screens.devices import DevicesScreen
 from sessioncheck.tui.screens.network import NetworkScreen
 from sessioncheck.tui.screens.results import ResultsScreen

@@ -13,9 +13,9 @@ import pytest
 from sessioncheck.advice import catalogue
 from sessioncheck.errors import ExitCode
 from sessioncheck.events import ProbeStarted
+from sessioncheck.media.live import DeviceFeeds
 from sessioncheck.report import load_report
 from sessioncheck.tui.app import SessionCheckApp
-from sessioncheck.tui.devices import DeviceFeeds
 from sessioncheck.tui.screens.network import NetworkScreen
 from sessioncheck.tui.screens.results import ResultsScreen
 from sessioncheck.tui.source import Step

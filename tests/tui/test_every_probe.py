@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from textual.widgets import Collapsible, Static
 
+from sessioncheck.media.live import DeviceFeeds
 from sessioncheck.model import Audience, ProbeResult, Report, Severity, Status
 from sessioncheck.report import load_report, save_report
 from sessioncheck.tui.app import SessionCheckApp
-from sessioncheck.tui.devices import DeviceFeeds
 from sessioncheck.tui.screens.devices import DevicesScreen
 from sessioncheck.tui.screens.results import SEVERITY_MARKS, ResultsScreen
 from sessioncheck.tui.widgets.probe_row import STATUS_MARKS

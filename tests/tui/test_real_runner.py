@@ -8,10 +8,10 @@ import threading
 import time
 
 from sessioncheck.advice import catalogue
+from sessioncheck.media.live import DeviceFeeds
 from sessioncheck.model import Audience, Status
 from sessioncheck.settings import IceServer, Settings
 from sessioncheck.tui.app import SessionCheckApp
-from sessioncheck.tui.devices import DeviceFeeds
 from sessioncheck.tui.screens.dialogs import QuitScreen
 from sessioncheck.tui.screens.network import NetworkScreen
 from sessioncheck.tui.screens.results import SEVERITY_MARKS, ResultsScreen

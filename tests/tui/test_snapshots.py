@@ -11,9 +11,9 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from sessioncheck.media.live import DeviceFeeds
 from sessioncheck.model import Audience
 from sessioncheck.tui.app import SessionCheckApp
-from sessioncheck.tui.devices import DeviceFeeds
 from sessioncheck.tui.screens.devices import DevicesScreen
 from sessioncheck.tui.screens.network import NetworkScreen
 from sessioncheck.tui.screens.results import ResultsScreen

@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from sessioncheck.media.devices import DeviceError, _linux_cameras, classify_os_error, holders
-from sessioncheck.media.sources import audio_source, camera_source
+from sessioncheck.media.camera import camera_source
+from sessioncheck.media.devices import _linux_cameras, holders
+from sessioncheck.media.errors import DeviceError, classify_os_error
+from sessioncheck.media.sound import audio_source
 from support.pulse import Pulse
 
 

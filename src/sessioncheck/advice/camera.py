@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..model import Finding
+from ..model import DeviceErrorKind, Finding
 from ..settings import Thresholds
 from .devices_common import device_problem
 from .rules import Measures, finding
@@ -13,7 +13,7 @@ def judge(m: Measures, t: Thresholds, timed_out: bool) -> list[Finding]:
     out: list[Finding] = [problem] if problem is not None else []
     if m.num("camera.mean_luma") is None:
         return out  # no picture analysed (device trouble already said why)
-    if problem is not None and m.text("camera.outcome") != "unplugged":
+    if problem is not None and m.text("camera.outcome") != DeviceErrorKind.UNPLUGGED:
         return out
 
     black = m.num("camera.black_pct") or 0.0

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import re
 
-from ..model import Finding, Value
+from ..model import DeviceErrorKind, Finding, Value
 from .catalogue import PHRASES, phrase
 from .rules import Measures, finding
 
-DEVICE_PROBLEMS = {
-    "missing": "missing",
-    "busy": "busy",
-    "permission": "permission_denied",
-    "unplugged": "unplugged",
-    "invalid": "source_invalid",
+DEVICE_PROBLEMS: dict[str, str] = {
+    DeviceErrorKind.MISSING: "missing",
+    DeviceErrorKind.BUSY: "busy",
+    DeviceErrorKind.PERMISSION: "permission_denied",
+    DeviceErrorKind.UNPLUGGED: "unplugged",
+    DeviceErrorKind.INVALID: "source_invalid",
 }
 """``<probe>.outcome`` value → finding code suffix."""
 
@@ -43,13 +43,13 @@ def device_problem(prefix: str, kind: str, m: Measures) -> Finding | None:
         f"{prefix}.outcome": outcome, f"{prefix}.detail": detail,
     }
     values: dict[str, object] = {"device": device, "detail": detail}
-    if outcome == "busy":
+    if outcome == DeviceErrorKind.BUSY:
         evidence[f"{prefix}.holders"] = m.value(f"{prefix}.holders")
         values["holders"] = holder_names(m.names(f"{prefix}.holders"))
-    elif outcome == "permission":
+    elif outcome == DeviceErrorKind.PERMISSION:
         os_name = m.text(f"{prefix}.os")
         values["os"] = os_name or "unknown"
         values["setting"] = permission_setting(kind, os_name)
-    elif outcome == "unplugged" and prefix == "camera":
+    elif outcome == DeviceErrorKind.UNPLUGGED and prefix == "camera":
         values["frames"] = int(m.num("camera.frames") or 0)
     return finding(code, evidence, **values)

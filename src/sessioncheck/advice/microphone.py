@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..model import Finding
+from ..model import DeviceErrorKind, Finding
 from ..settings import Thresholds
 from .devices_common import device_problem, permission_setting
 from .rules import Measures, finding
@@ -18,7 +18,7 @@ def judge(m: Measures, t: Thresholds, timed_out: bool) -> list[Finding]:
     out: list[Finding] = [problem] if problem is not None else []
     if m.num("microphone.peak_dbfs") is None:
         return out
-    if problem is not None and m.text("microphone.outcome") != "unplugged":
+    if problem is not None and m.text("microphone.outcome") != DeviceErrorKind.UNPLUGGED:
         return out
     device = m.text("microphone.device") or "microphone"
     seconds = m.num("microphone.seconds") or 0.0

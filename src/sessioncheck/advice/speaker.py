@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..model import Finding
+from ..model import DeviceErrorKind, Finding
 from ..settings import Thresholds
-from .devices_common import holder_names
+from .devices_common import DEVICE_PROBLEMS, holder_names
 from .rules import Measures, finding
 
 
@@ -12,10 +12,10 @@ def judge(m: Measures, t: Thresholds, timed_out: bool) -> list[Finding]:
     outcome = m.text("speaker.outcome")
     device = m.text("speaker.device") or "speaker"
     detail = m.text("speaker.detail") or (outcome or "")
-    if outcome == "missing":
+    if outcome == DeviceErrorKind.MISSING:
         return [finding("speaker.missing", {"speaker.outcome": outcome, "speaker.detail": detail},
                         device=device, detail=detail)]
-    if outcome in ("busy", "permission", "unplugged", "invalid"):
+    if outcome in DEVICE_PROBLEMS:  # busy, permission, unplugged, invalid: the rest
         return [finding("speaker.unavailable",
                         {"speaker.outcome": outcome, "speaker.detail": detail,
                          "speaker.holders": m.value("speaker.holders")},

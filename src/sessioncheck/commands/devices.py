@@ -42,7 +42,8 @@ def collect() -> Found:
     import platform
     from dataclasses import asdict
 
-    from ..media.devices import AudioSystemUnavailable, list_audio_devices, list_cameras
+    from ..media.devices import list_audio_devices, list_cameras
+    from ..media.errors import AudioSystemUnavailable
 
     out: Found = {"os": platform.system(), "cameras": [], "audio": [], "audio_error": None}
     out["cameras"] = [asdict(c) for c in list_cameras()]

@@ -2,55 +2,22 @@
 
 Cameras go through PyAV's capture formats (v4l2 on Linux, avfoundation on macOS, dshow on
 Windows); audio through sounddevice (PortAudio), because PyAV cannot play sound.
-Nothing here opens a device for capture.
+Nothing here opens a device for capture: :mod:`.camera`, :mod:`.microphone` and
+:mod:`.speaker` do, raising :class:`~.errors.DeviceError`.
 """
 
 from __future__ import annotations
 
-import errno
 import os
 import platform
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import SessioncheckError
+from .sound import sounddevice_module
 
 CAMERA_FORMATS = {"Linux": "v4l2", "Darwin": "avfoundation", "Windows": "dshow"}
 """PyAV/ffmpeg capture format per ``platform.system()``."""
-
-
-class DeviceError(SessioncheckError):
-    """A device could not be used. ``kind`` says why, in a way advice can judge.
-
-    Kinds: ``missing`` (no such device), ``busy`` (another program has it),
-    ``permission`` (the OS refused access), ``unplugged`` (it stopped mid-test),
-    ``invalid`` (the source given cannot be read: bad file or virtual-source spec).
-    """
-
-    title_key = "error.title.device"
-
-    def __init__(self, kind: str, device: str, detail: str, holders: tuple[str, ...] = ()) -> None:
-        super().__init__(f"{device}: {detail}")
-        self.kind = kind
-        self.device = device
-        self.detail = detail
-        self.holders = holders
-        """Programs holding the device, when it is busy and the OS lets us see them."""
-
-
-def classify_os_error(e: BaseException) -> str:
-    """Map an open/read error to a :class:`DeviceError` kind."""
-    code = getattr(e, "errno", None)
-    if isinstance(e, PermissionError) or code in (errno.EACCES, errno.EPERM):
-        return "permission"
-    if code == errno.EBUSY:
-        return "busy"
-    if isinstance(e, FileNotFoundError) or code in (errno.ENOENT, errno.ENXIO):
-        return "missing"
-    if code in (errno.ENODEV, errno.EIO, errno.EPIPE, errno.ESHUTDOWN):
-        return "unplugged"
-    return "invalid"
 
 
 @dataclass(frozen=True)
@@ -127,39 +94,29 @@ def list_cameras(system: str | None = None) -> list[Camera]:
     return cams
 
 
-class AudioSystemUnavailable(SessioncheckError, RuntimeError):
-    """The PortAudio library (Debian ``libportaudio2``) could not be loaded."""
-
-    title_key = "error.title.device"
-
-
-def _sounddevice() -> object:
-    try:
-        import sounddevice
-    except OSError as e:
-        raise AudioSystemUnavailable(f"the audio library PortAudio is not installed ({e})") from None
-    return sounddevice
-
-
 def list_audio_devices() -> list[AudioDevice]:
-    """Every audio endpoint PortAudio sees; raises :class:`AudioSystemUnavailable`."""
-    sd = _sounddevice()
-    query = sd.query_devices  # type: ignore[attr-defined]
-    apis = sd.query_hostapis()  # type: ignore[attr-defined]
+    """Every audio endpoint PortAudio sees; raises :class:`~.errors.AudioSystemUnavailable`."""
+    sd = sounddevice_module()
+    query = sd.query_devices
+    apis = sd.query_hostapis()
     try:
-        default_in, default_out = sd.default.device  # type: ignore[attr-defined]
+        default_in, default_out = sd.default.device
     except Exception:
         default_in = default_out = -1
     out: list[AudioDevice] = []
     for d in query():
-        out.append(AudioDevice(
-            index=int(d["index"]), name=str(d["name"]),
-            host_api=str(apis[d["hostapi"]]["name"]),
-            inputs=int(d["max_input_channels"]), outputs=int(d["max_output_channels"]),
-            default_rate=float(d["default_samplerate"]),
-            default_input=int(d["index"]) == default_in,
-            default_output=int(d["index"]) == default_out,
-        ))
+        out.append(
+            AudioDevice(
+                index=int(d["index"]),
+                name=str(d["name"]),
+                host_api=str(apis[d["hostapi"]]["name"]),
+                inputs=int(d["max_input_channels"]),
+                outputs=int(d["max_output_channels"]),
+                default_rate=float(d["default_samplerate"]),
+                default_input=int(d["index"]) == default_in,
+                default_output=int(d["index"]) == default_out,
+            )
+        )
     return out
 
 

@@ -59,9 +59,10 @@ class Capture:
 
 def capture(spec: str | None, seconds: float, stop: threading.Event, sample: SampleFn) -> Capture:
     """Watch the camera for ``seconds`` (blocking). Device trouble goes into ``outcome``."""
-    from ..media.devices import DeviceError
-    from ..media.sources import CameraInfo, open_camera
+    from ..media.camera import CameraInfo, open_camera
+    from ..media.errors import DeviceError
     from ..media.video import FaceDetectorUnavailable, PictureAnalyzer
+    from ..model import DeviceErrorKind
 
     cap = Capture()
     info = CameraInfo()
@@ -92,7 +93,7 @@ def capture(spec: str | None, seconds: float, stop: threading.Event, sample: Sam
         cap.outcome, cap.detail, cap.holders = e.kind, e.detail, e.holders
         cap.device = cap.device or e.device
     except FaceDetectorUnavailable as e:
-        cap.outcome, cap.detail = "invalid", str(e)
+        cap.outcome, cap.detail = DeviceErrorKind.INVALID, str(e)
     cap.width, cap.height, cap.nominal_fps = info.width, info.height, info.nominal_fps
     cap.stats = analyzer.result() if analyzer.frames else None
     return cap

@@ -69,7 +69,8 @@ class LoopResult:
 
 
 def _source_spec(camera: str | None) -> tuple[str, str]:
-    from ..media.sources import LAVFI_PREFIX, camera_source
+    from ..media.camera import camera_source
+    from ..media.errors import LAVFI_PREFIX
 
     if camera:
         try:
@@ -119,7 +120,7 @@ def run_size(spec: str, name: str, width: int, height: int, bitrate: int,
     from aiortc.codecs.vpx import Vp8Decoder, Vp8Encoder, vp8_depayload
     from aiortc.jitterbuffer import JitterFrame
 
-    from ..media.sources import open_camera
+    from ..media.camera import open_camera
 
     res = SizeResult(name)
     encoder, decoder = Vp8Encoder(), Vp8Decoder()
@@ -167,7 +168,7 @@ def run_size(spec: str, name: str, width: int, height: int, bitrate: int,
 
 
 def run_loop(camera: str | None, seconds: float, stop: threading.Event) -> LoopResult:
-    from ..media.devices import DeviceError
+    from ..media.errors import DeviceError
 
     spec, label = _source_spec(camera)
     result = LoopResult(source=label)
@@ -278,7 +279,7 @@ class SendMeter:
             ctx.record(f"{prefix}.top_processes", tuple(f"{n} {p:.0f}%" for n, p in top))
         if fps >= min(CONFIRM_BELOW_FPS, ctx.settings.thresholds.media_fps_share_min * self.target_fps):
             return
-        from ..media.devices import DeviceError
+        from ..media.errors import DeviceError
 
         name, w, h, bitrate = SIZES[0]
         stop = threading.Event()

@@ -48,8 +48,8 @@ class Listening:
 def listen(spec: str | None, seconds: float, stop: threading.Event, sample: SampleFn) -> Listening:
     """Record ``seconds`` of input into memory and analyse it (blocking)."""
     from ..media.audio import AudioAnalyzer
-    from ..media.devices import DeviceError
-    from ..media.sources import open_microphone
+    from ..media.errors import DeviceError
+    from ..media.microphone import open_microphone
 
     out = Listening()
     analyzer: AudioAnalyzer | None = None

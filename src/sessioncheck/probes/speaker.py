@@ -56,8 +56,9 @@ class Loop:
 def run_loop(speaker: str | None, microphone: str | None) -> Loop:
     """Play the sweep and listen (blocking)."""
     from ..media.audio import block_level, chirp, find_chirp
-    from ..media.devices import DeviceError
-    from ..media.sources import audio_source, play_and_record, resolve_audio_device
+    from ..media.errors import DeviceError
+    from ..media.sound import audio_source, resolve_audio_device
+    from ..media.speaker import play_and_record
 
     try:
         out_src = audio_source(speaker)

@@ -27,9 +27,9 @@ from ..advice import catalogue
 from ..advice.verdict import merge_rerun
 from ..errors import ExitCode
 from ..events import Event, RunFinished
+from ..media.live import DeviceFeeds, discover_feeds
 from ..model import Audience, Report
 from ..settings import Settings
-from .devices import DeviceFeeds, discover_feeds
 from .screens.devices import DevicesScreen
 from .screens.dialogs import QuitScreen, SaveScreen
 from .screens.help import HelpScreen

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -13,21 +13,25 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Label, Static
 
 from ...advice import catalogue
-from ..devices import DeviceFeeds, FeedThread, ToneTest
+from ...media.live import DeviceFeeds, Feed, FeedThread, ToneTest
 from ..widgets.camera import CameraPreview
 from ..widgets.level import LevelMeter
 from ..widgets.title import TitleBar
 
+if TYPE_CHECKING:
+    from ...media.live import Image
+
 P = catalogue.phrase
+T = TypeVar("T")
 
 
-class FeedItem(Message):
-    """A frame or a level from a device feed's thread."""
+class FeedReady(Message):
+    """A device feed has a new item to draw (sent from the feed's thread, at most one
+    outstanding per feed)."""
 
-    def __init__(self, device: str, item: Any) -> None:
+    def __init__(self, device: str) -> None:
         super().__init__()
         self.device = device
-        self.item = item
 
 
 class FeedBroke(Message):
@@ -47,7 +51,8 @@ class DevicesScreen(Screen[None]):
     def __init__(self, feeds: DeviceFeeds) -> None:
         super().__init__(name="devices")
         self.feeds = feeds
-        self._threads: list[FeedThread] = []
+        self._camera: FeedThread[Image] | None = None
+        self._microphone: FeedThread[float] | None = None
         self.heard: bool | None = None
         """The client's answer to "Did you hear it?", once given."""
 
@@ -86,16 +91,21 @@ class DevicesScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#next", Button).focus()
-        for device in ("camera", "microphone"):
-            feed = getattr(self.feeds, device)
-            if feed is None:
-                continue
-            thread = FeedThread(feed, deliver=self._deliverer(device), on_error=self._breaker(device))
-            self._threads.append(thread)
-            self.run_worker(thread.run, thread=True, group="feeds", exit_on_error=False)
+        if self.feeds.camera is not None:
+            self._camera = self._subscribe("camera", self.feeds.camera)
+        if self.feeds.microphone is not None:
+            self._microphone = self._subscribe("microphone", self.feeds.microphone)
 
-    def _deliverer(self, device: str) -> Callable[[Any], object]:
-        return lambda item: self.post_message(FeedItem(device, item))
+    def _subscribe(self, device: str, feed: Feed[T]) -> FeedThread[T]:
+        """Run ``feed`` on a worker thread; it says here when it has something to draw."""
+        thread = FeedThread(feed, notify=lambda: self.post_message(FeedReady(device)), on_error=self._breaker(device))
+        self.run_worker(thread.run, thread=True, group="feeds", exit_on_error=False)
+        return thread
+
+    @property
+    def _threads(self) -> list[FeedThread[Image] | FeedThread[float]]:
+        """The running feeds."""
+        return [t for t in (self._camera, self._microphone) if t is not None]
 
     def _breaker(self, device: str) -> Callable[[BaseException], object]:
         return lambda error: self.post_message(FeedBroke(device, error))
@@ -104,17 +114,22 @@ class DevicesScreen(Screen[None]):
         self.stop_feeds()
 
     def stop_feeds(self) -> None:
-        for t in self._threads:
+        threads = self._threads
+        for t in threads:
             t.stop()
-        for t in self._threads:
+        for t in threads:
             t.done.wait(2.0)
-        self._threads.clear()
+        self._camera = self._microphone = None
 
-    def on_feed_item(self, message: FeedItem) -> None:
-        if message.device == "camera":
-            self.query_one(CameraPreview).show(message.item)
-        else:
-            self.query_one(LevelMeter).level_db = float(message.item)
+    def on_feed_ready(self, message: FeedReady) -> None:
+        if message.device == "camera" and self._camera is not None:
+            frame = self._camera.take()
+            if frame is not None:
+                self.query_one(CameraPreview).show(frame)
+        elif message.device == "microphone" and self._microphone is not None:
+            level = self._microphone.take()
+            if level is not None:
+                self.query_one(LevelMeter).level_db = level
 
     def on_feed_broke(self, message: FeedBroke) -> None:
         name = P("tui.devices.camera" if message.device == "camera" else "tui.devices.microphone")
