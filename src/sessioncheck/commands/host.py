@@ -128,9 +128,8 @@ def _safe_name(test_id: str | None) -> str:
 
 async def _with_progress(test: Any, stop: StopHandler, *, quiet: bool) -> Any:
     from ..advice import catalogue
-    from ..events import Progress
+    from ..events import PeerJoined, Progress, RoomCreated
     from ..model import clean_text
-    from ..peer.events import PeerJoined, RoomCreated
 
     stop.install()
     async for event in test.events():

@@ -131,7 +131,7 @@ def longest_wait_s(plan: Sequence[str], settings: Settings) -> int:
         if pid not in memo:
             probe = probes[pid]
             before = max((finish(d) for d in probe.depends_on if d in probes), default=0.0)
-            memo[pid] = before + (settings.probe_timeout_s or probe.timeout_s)
+            memo[pid] = before + (settings.probe_timeout_s or probe.timeout_s or 0.0)
         return memo[pid]
 
     return round(max((finish(p) for p in probes), default=0.0))
