@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import platform
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from datetime import UTC, datetime
 
 from . import __version__
@@ -128,7 +128,7 @@ class Runner:
             await asyncio.gather(self._run_task, return_exceptions=True)
             raise
 
-    async def events(self) -> AsyncIterator[Event]:
+    async def events(self) -> AsyncGenerator[Event, None]:
         """Start the run (if needed) and yield its events, ending with :class:`RunFinished`."""
         self._queue = asyncio.Queue()
         if self._run_task is None:
