@@ -217,7 +217,7 @@ class PeerProbe(Probe):
         self._ctx: ProbeContext | None = None
         self._room: RoomClient | None = None
         self._pc: RTCPeerConnection | None = None
-        self._background: set[asyncio.Task[Any]] = set()
+        self._background: set[asyncio.Task[object]] = set()
         self._turn_url: str | None = None
         """The TURN URL the ICE check found working here, offered to aiortc first."""
 
@@ -519,8 +519,9 @@ class PeerProbe(Probe):
         other = self.sides[self.other]
         other.measurements = measurements_from_wire(msg.get("measurements"), f"peer.{self.other}.")
         other.reported = True
-        if isinstance(msg.get("duration_s"), int | float):
-            other.duration_s = float(msg["duration_s"])
+        duration = msg.get("duration_s")
+        if isinstance(duration, int | float):
+            other.duration_s = float(duration)
         from .browser import BROWSER
 
         if other.kind == BROWSER:  # a page has no catalogue: send it its own wording

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..model import Value
 
@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 SYNC_LABEL = "peer-sync"
 
-Message = dict[str, Any]
+Message = dict[str, object]
 """A ``peer-sync`` message (JSON from the other side: its values are checked where read)."""
 
 
