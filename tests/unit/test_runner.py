@@ -254,9 +254,7 @@ async def test_events_stream_in_order() -> None:
     assert {ProbeStarted, Sample, Progress, ProbeFinished, RunFinished} <= kinds
     for probe_id in ("quick", "boom"):
         idx_start = next(i for i, e in enumerate(events) if isinstance(e, ProbeStarted) and e.probe == probe_id)
-        idx_end = next(
-            i for i, e in enumerate(events) if isinstance(e, ProbeFinished) and e.result.probe == probe_id
-        )
+        idx_end = next(i for i, e in enumerate(events) if isinstance(e, ProbeFinished) and e.result.probe == probe_id)
         assert idx_start < idx_end
     assert events[-1].report is runner.report
 

@@ -27,9 +27,7 @@ MEDIA_KINDS = ("audio", "video")
 class Record(Protocol):
     """Where a measurement goes: ``record(key, value, unit, samples)``."""
 
-    def __call__(
-        self, key: str, value: Value, unit: str = "", samples: Iterable[float] | None = None
-    ) -> object: ...
+    def __call__(self, key: str, value: Value, unit: str = "", samples: Iterable[float] | None = None) -> object: ...
 
 
 def _percentile(values: Sequence[float], pct: float) -> float:
