@@ -95,6 +95,21 @@ class Audience(StrEnum):
     SUPPORT = "support"
 
 
+class Role(StrEnum):
+    """Who a side of a peer test is; ``peer.<role>.*`` keys and the wire use these values."""
+
+    THERAPIST = "therapist"
+    CLIENT = "client"
+
+    @property
+    def other(self) -> Role:
+        return Role.CLIENT if self is Role.THERAPIST else Role.THERAPIST
+
+    @property
+    def audience(self) -> Audience:
+        return Audience(self.value)
+
+
 class Impact(StrEnum):
     """What a finding rules out, which decides the verdict."""
 

@@ -4,9 +4,16 @@ Independent probes run concurrently; a probe waits for the probes it depends on 
 skipped, with a reason, when one of them did not succeed. A probe with ``measure_after``
 starts at once and sets up while those probes run, then waits for them in
 ``ctx.ready_to_measure()`` before measuring (that wait counts neither against its timeout
-nor in its ``duration_s``). Every probe has a timeout. A probe that raises becomes status
+nor in its ``duration_s``). Every probe has a timeout, but an ``open_ended`` one (the peer
+test, a monitor) may run until it is done or stopped. A probe that raises becomes status
 ``error`` and never stops the others. Cancelling (Ctrl-C) returns a partial report that
-keeps every finished result.
+keeps every finished result and what the unfinished ones measured; an open-ended probe's
+measurements are judged as if it had finished (stopping is how such a run ends).
+
+This is the one run protocol: a check is ``Runner(probes)``, a peer test a ``Runner`` over
+the ``peer`` probe (:class:`sessioncheck.peer.session.PeerTest`). A probe may run another
+probe as part of its own work (``ctx.run_probe``), through the same code as the plan's.
+Timing uses the event loop's clock, so tests can run a long run on virtual time.
 """
 
 from __future__ import annotations
@@ -14,8 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import platform
-import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from datetime import UTC, datetime
 
 from . import __version__
@@ -23,9 +29,9 @@ from .advice import catalogue
 from .advice.rules import judge, status_for
 from .advice.verdict import NEEDED_FOR_CHECK, decide
 from .events import Event, ProbeFinished, ProbeStarted, RunFinished
-from .model import Finding, ProbeResult, Report, Status, Value
+from .model import Finding, Measurement, ProbeResult, Report, Status, Value
 from .probes.base import Probe, ProbeContext, ProbeSkipped
-from .settings import Settings
+from .settings import Settings, Thresholds
 
 logger = logging.getLogger(__name__)
 
@@ -122,7 +128,7 @@ class Runner:
             await asyncio.gather(self._run_task, return_exceptions=True)
             raise
 
-    async def events(self) -> AsyncIterator[Event]:
+    async def events(self) -> AsyncGenerator[Event, None]:
         """Start the run (if needed) and yield its events, ending with :class:`RunFinished`."""
         self._queue = asyncio.Queue()
         if self._run_task is None:
@@ -177,19 +183,12 @@ class Runner:
                     skip_reason=catalogue.phrase("skip.cancelled"),
                 )
             results.append(r)
-        decision = decide(results, needed=self.needed, interrupted=self._cancelled)
-        return Report(
-            tool_version=__version__,
-            created=self._created,
-            host=self.host,
-            verdict=decision.verdict,
-            verdict_reason=decision.reason,
-            verdict_complete=decision.complete,
-            untested=decision.untested,
-            top_fixes=decision.top_fixes,
-            results=tuple(results),
-            interrupted=self._cancelled,
-            redacted=False,
+        return self._compose(results)
+
+    def _compose(self, results: Sequence[ProbeResult]) -> Report:
+        """The report of the plan's results; a run that folds results together overrides it."""
+        return assemble_report(
+            results, host=self.host, created=self._created, needed=self.needed, interrupted=self._cancelled
         )
 
     async def _guarded(self, probe: Probe) -> None:
@@ -227,20 +226,37 @@ class Runner:
                     )
                 )
                 return
-
-        timeout = self.settings.probe_timeout_s or probe.timeout_s
         dependencies = {d: self._results[d] for d in (*probe.depends_on, *probe.after) if d in self._results}
-        ctx = ProbeContext(probe_id=probe.id, settings=self.settings, dependencies=dependencies, emit=self._emit)
+        ctx = ProbeContext(
+            probe_id=probe.id,
+            settings=self.settings,
+            dependencies=dependencies,
+            emit=self._emit,
+            subrun=self._subrun,
+        )
+        pending = [d for d in probe.measure_after if d in self._done]
+        self._finish(await self._execute(probe, ctx, pending, announce=True))
+
+    async def _subrun(self, probe: Probe, settings: Settings) -> ProbeResult:
+        """Run ``probe`` as part of another probe's work: its events are not shown."""
+        ctx = ProbeContext(probe_id=probe.id, settings=settings, dependencies={}, emit=_drop, subrun=self._subrun)
+        return await self._execute(probe, ctx, [], announce=False)
+
+    async def _execute(self, probe: Probe, ctx: ProbeContext, pending: list[str], *, announce: bool) -> ProbeResult:
+        """Run one probe under its time limit; its result, whatever happens to it.
+
+        Cancelled, it finishes its result as partial (see :meth:`_stopped`) and the
+        cancellation propagates."""
+        loop = asyncio.get_running_loop()
+        timeout = ctx.settings.probe_timeout_s or probe.timeout_s
         scope: asyncio.Timeout | None = None
         waited = 0.0
-        pending = [d for d in probe.measure_after if d in self._done]
 
         async def wait_measure() -> float:
             """Wait for ``measure_after``, the probe's time limit stopped meanwhile."""
             nonlocal waited
             if not pending:
                 return 0.0
-            loop = asyncio.get_running_loop()
             t0 = loop.time()
             when = scope.when() if scope is not None else None
             if scope is not None:
@@ -253,16 +269,17 @@ class Runner:
                 waited += dt
                 if scope is not None and when is not None:
                     scope.reschedule(when + dt)
-            dependencies.update({d: self._results[d] for d in pending if d in self._results})
+            ctx.dependencies.update({d: self._results[d] for d in pending if d in self._results})
             logger.info("probe %s waited %.2f s for %s to measure", probe.id, dt, ", ".join(pending))
             pending.clear()
             return dt
 
         if probe.measure_after:
             ctx.wait_measure = wait_measure
-        self._emit(ProbeStarted(probe.id, probe.title, timeout))
-        logger.info("probe %s started (timeout %.1f s)", probe.id, timeout)
-        started = time.monotonic()
+        if announce:
+            self._emit(ProbeStarted(probe.id, probe.title, timeout))
+        logger.info("probe %s started (timeout %s)", probe.id, "none" if timeout is None else f"{timeout:.1f} s")
+        started = loop.time()
         error: str | None = None
         skip_reason: str | None = None
         timed_out = False
@@ -275,15 +292,18 @@ class Runner:
             timed_out = True
             error = catalogue.phrase("error.timeout", seconds=f"{timeout:g}")
         except asyncio.CancelledError:
-            # Cancelled by the user: keep what was measured, mark it as stopped.
-            self._finish(self._result(probe, ctx, started + waited, None, catalogue.phrase("skip.cancelled")))
+            # Stopped by the user: keep what was measured. An open-ended probe ends this way
+            # normally, so it is judged; any other is marked as stopped.
+            stopped = None if probe.open_ended else catalogue.phrase("skip.cancelled")
+            if announce:
+                self._finish(self._result(probe, ctx, started + waited, None, stopped))
             raise
         except Exception as e:  # a broken probe must never stop the others
             logger.exception("probe %s broke", probe.id)
             error = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
         result = self._result(probe, ctx, started + waited, error, skip_reason, timed_out=timed_out)
         logger.info("probe %s finished: %s", probe.id, result.status.value)
-        self._finish(result)
+        return result
 
     def _result(
         self,
@@ -295,33 +315,87 @@ class Runner:
         *,
         timed_out: bool = False,
     ) -> ProbeResult:
-        measurements = tuple(ctx.measurements)
-        findings: list[Finding] = []
-        if skip_reason is None and measurements:
-            try:
-                findings = judge(probe.id, measurements, self.settings.thresholds, timed_out=timed_out)
-            except Exception as e:  # a broken rule is our bug: say so, keep the measurements
-                logger.exception("advice for %s broke", probe.id)
-                error = error or f"judging {probe.id} failed: {type(e).__name__}: {e}"
-        if skip_reason is not None:
-            status = Status.SKIP
-        elif error is not None:
-            status = Status.ERROR
-        else:
-            status = status_for(findings)
-        return ProbeResult(
-            probe=probe.id,
-            status=status,
-            duration_s=round(time.monotonic() - started, 4),
-            measurements=measurements,
-            findings=tuple(findings),
-            skip_reason=skip_reason,
+        elapsed = asyncio.get_running_loop().time() - started
+        return result_of(
+            probe.id,
+            ctx.measurements,
+            ctx.settings.thresholds,
+            duration_s=ctx.duration_s if ctx.duration_s is not None else round(elapsed, 4),
             error=error,
+            skip_reason=skip_reason,
+            timed_out=timed_out,
         )
 
     def _finish(self, result: ProbeResult) -> None:
         self._results[result.probe] = result
         self._emit(ProbeFinished(result))
+
+
+def _drop(event: Event) -> None:
+    """Where a sub-probe's events go: nowhere (its caller reports for it)."""
+
+
+def result_of(
+    probe: str,
+    measurements: Sequence[Measurement],
+    thresholds: Thresholds,
+    *,
+    duration_s: float,
+    error: str | None = None,
+    skip_reason: str | None = None,
+    timed_out: bool = False,
+) -> ProbeResult:
+    """A probe's result: its measurements judged by advice (unless it was skipped), and its
+    status from the findings, or ``skip`` / ``error``."""
+    ms = tuple(measurements)
+    findings: list[Finding] = []
+    if skip_reason is None and ms:
+        try:
+            findings = judge(probe, ms, thresholds, timed_out=timed_out)
+        except Exception as e:  # a broken rule is our bug: say so, keep the measurements
+            logger.exception("advice for %s broke", probe)
+            error = error or f"judging {probe} failed: {type(e).__name__}: {e}"
+    if skip_reason is not None:
+        status = Status.SKIP
+    elif error is not None:
+        status = Status.ERROR
+    else:
+        status = status_for(findings)
+    return ProbeResult(
+        probe=probe,
+        status=status,
+        duration_s=duration_s,
+        measurements=ms,
+        findings=tuple(findings),
+        skip_reason=skip_reason,
+        error=error,
+    )
+
+
+def assemble_report(
+    results: Sequence[ProbeResult],
+    *,
+    host: Mapping[str, Value],
+    created: str,
+    needed: Sequence[str],
+    interrupted: bool,
+) -> Report:
+    """The report of a run: its results and the verdict they support (not redacted: front
+    ends redact before showing or saving)."""
+    decision = decide(results, needed=needed, interrupted=interrupted)
+    return Report(
+        tool_version=__version__,
+        created=created,
+        host=dict(host),
+        verdict=decision.verdict,
+        verdict_reason=decision.reason,
+        verdict_complete=decision.complete,
+        untested=decision.untested,
+        top_fixes=decision.top_fixes,
+        results=tuple(results),
+        interrupted=interrupted,
+        redacted=False,
+    )
 
 
 async def run_check(probes: Sequence[Probe], settings: Settings | None = None) -> Report:

@@ -337,7 +337,7 @@ class Thresholds:
     """More datagrams than this dropped by this computer's own sockets during the download
     test: it read too slowly, so delay under load was its own buffer, not the network's.
     Issue 11 (item 19: the kernel's drop counter matched the "lost" packets); the same
-    number as ``rtc.protocols.RECEIVER_DROPS``, which marks that download a lower bound."""
+    number as ``rtc.measure.blast.RECEIVER_DROPS``, which marks that download a lower bound."""
     gentle_cap_reached: float = field(default=0.9, metadata=_limit(0.0, 1.0))
     """Gentle mode: a capped direction measured at this share of the cap or more reached
     it, so it is reported as "at least" the cap; chosen by the team, issue 11 (item 7)."""
@@ -367,7 +367,7 @@ class Settings:
     speaker: str | None = None
     gentle: bool = False
     """A call may be running on this connection: capacity tests stop near a call's own
-    needs (``rtc.protocols.GENTLE_MAX_KBPS``) instead of filling the link."""
+    needs (``rtc.measure.blast.GENTLE_MAX_KBPS``) instead of filling the link."""
 
     def __post_init__(self) -> None:
         remember_secret(self.token)  # so no crash log can hold it

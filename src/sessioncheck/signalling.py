@@ -219,7 +219,7 @@ class Signalling:
     async def exchange(self, offer_sdp: str, timeout_s: float, negotiated_id: int | None = None) -> str:
         """Send the offer and return the answer's SDP. ``negotiated_id``: the measurer's
         channels are negotiated out of band from this SCTP stream id (the reflector creates
-        its ends; see :func:`sessioncheck.rtc.protocols.create_channels`)."""
+        its ends; see :func:`sessioncheck.rtc.measure.wire.create_channels`)."""
         offer: Message = {"type": MessageType.OFFER, "sdp": offer_sdp}
         if negotiated_id is not None:
             offer["negotiated_id"] = negotiated_id

@@ -13,7 +13,8 @@ import pytest
 from sessioncheck.events import Sample
 from sessioncheck.model import Measurement, ProbeResult, Status
 from sessioncheck.probes import PROBES, load_probe
-from sessioncheck.probes.path import PathProbe, first_turn_url, ice_attempts
+from sessioncheck.probes.path import PathProbe, ice_attempts
+from sessioncheck.probes.recorders import first_turn_url
 from sessioncheck.rtc.measure.results import Plan
 from sessioncheck.runner import Runner
 from sessioncheck.settings import IceServer, Settings

@@ -28,7 +28,17 @@ def _notes(path: str) -> list[str]:
     package, _, name = path.partition("/")
     tree = ast.parse(resources.files(f"sessioncheck.{package}").joinpath(name).read_text())
     out = []
+    # a method that only forwards its own note (``def progress(self, f, note): ctx.progress(f, note)``)
+    forwarded = {
+        id(call)
+        for fn in ast.walk(tree)
+        if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef) and fn.name == "progress"
+        for call in ast.walk(fn)
+        if isinstance(call, ast.Call)
+    }
     for node in ast.walk(tree):
+        if id(node) in forwarded:
+            continue
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)

@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 
 from sessioncheck.advice import catalogue, rules
+from sessioncheck.advice.verdict import NEEDED_FOR_PEER
 from sessioncheck.errors import ExitCode
-from sessioncheck.model import Measurement, ProbeResult, Report, Status, Verdict
-from sessioncheck.peer.combine import SideData, combined_report, combined_result
+from sessioncheck.model import Measurement, ProbeResult, Report, Role, Status, Verdict
+from sessioncheck.peer.combine import PeerOutcome, SideData, combined_duration, combined_host, combined_measurements
 from sessioncheck.report.io import report_to_json
+from sessioncheck.runner import assemble_report, result_of
 from sessioncheck.settings import Thresholds
 
 
@@ -55,10 +57,12 @@ def peer_report() -> Report:
             host={"os": "Linux"},
             duration_s=9.0,
         )
-        for role in ("therapist", "client")
+        for role in Role
     }
-    result = combined_result("T3ST", sides, "ok", "", Thresholds())
-    return combined_report(result, sides, "2026-11-25T10:00:00+00:00")
+    measurements = combined_measurements("T3ST", sides, PeerOutcome.OK, "")
+    result = result_of("peer", measurements, Thresholds(), duration_s=combined_duration(sides))
+    return assemble_report([result], host=combined_host(sides), created="2026-11-25T10:00:00+00:00",
+                           needed=NEEDED_FOR_PEER, interrupted=False)
 
 
 @pytest.mark.parametrize("audience", ["client", "therapist", "support"])

@@ -1,19 +1,69 @@
-"""The runner with small probes made for these tests: ordering, timeouts, skips, errors, cancel."""
+"""The runner with small probes made for these tests: ordering, timeouts, skips, errors, cancel.
+
+Tests about time run on :class:`VirtualTimeLoop`: the runner times probes, and applies their
+time limits, with the event loop's clock, and this loop's clock jumps to the next timer
+whenever nothing is ready to run, so "30 s" or "an hour" pass at once, exactly.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-from typing import ClassVar
+import selectors
+from collections.abc import Coroutine
+from typing import Any, ClassVar, TypeVar
 
 import pytest
 
-from sessioncheck.events import ProbeFinished, ProbeStarted, Progress, RunFinished, Sample
-from sessioncheck.model import Status, Verdict
+from sessioncheck.events import Event, ProbeFinished, ProbeStarted, Progress, RunFinished, Sample
+from sessioncheck.model import Report, Status, Verdict
 from sessioncheck.probes.base import Probe, ProbeContext, ProbeSkipped
 from sessioncheck.runner import PlanError, Runner
 from sessioncheck.settings import Settings
+
+T = TypeVar("T")
+
+
+class _VirtualSelector:
+    """Polls the real selector without waiting; a wait for a timer advances the clock instead."""
+
+    def __init__(self, real: selectors.BaseSelector, loop: VirtualTimeLoop) -> None:
+        self.real = real
+        self.loop = loop
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        ready = self.real.select(0)
+        if ready or timeout == 0:
+            return ready
+        if timeout is None:  # no timer at all: only real I/O can wake the loop
+            return self.real.select(None)
+        self.loop.now += timeout
+        return []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+class VirtualTimeLoop(asyncio.SelectorEventLoop):
+    """An event loop whose clock only moves when every task is waiting for a timer."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.now = 0.0
+        real: selectors.BaseSelector = self.__dict__["_selector"]
+        self.__dict__["_selector"] = _VirtualSelector(real, self)
+
+    def time(self) -> float:
+        return self.now
+
+
+def virtual(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` to the end on virtual time."""
+    loop = VirtualTimeLoop()
+    try:
+        return loop.run_until_complete(coro)
+    finally:
+        loop.close()
 
 
 class Quick(Probe):
@@ -88,23 +138,22 @@ class Sleeper(Probe):
         ctx.record(f"{self.id}.slept_s", self.seconds, "s")
 
 
-async def test_timeout_becomes_error_and_keeps_partial_measurements() -> None:
-    report = await Runner([Slow(), Quick()]).run()
+def test_timeout_becomes_error_and_keeps_partial_measurements() -> None:
+    report = virtual(Runner([Slow(), Quick()]).run())
     slow = report.result("slow")
     assert slow is not None
     assert slow.status is Status.ERROR
     assert slow.error is not None and "0.3 seconds" in slow.error
     assert [m.key for m in slow.measurements] == ["slow.first"]
-    assert slow.duration_s < 2
+    assert slow.duration_s == pytest.approx(0.3)
     quick = report.result("quick")
     assert quick is not None and quick.status is Status.PASS
 
 
-async def test_settings_timeout_overrides_probe_timeout() -> None:
-    started = time.monotonic()
-    report = await Runner([Sleeper("nap", 5)], Settings(probe_timeout_s=0.2)).run()
-    assert time.monotonic() - started < 2
+def test_settings_timeout_overrides_probe_timeout() -> None:
+    report = virtual(Runner([Sleeper("nap", 5)], Settings(probe_timeout_s=0.2)).run())
     assert report.results[0].status is Status.ERROR
+    assert report.results[0].duration_s == pytest.approx(0.2)
 
 
 async def test_exploding_probe_is_error_and_does_not_stop_others() -> None:
@@ -145,18 +194,25 @@ async def test_probe_skipped_by_itself() -> None:
     assert "could not test" in report.verdict_reason
 
 
-async def test_independent_probes_run_concurrently() -> None:
-    started = time.monotonic()
-    await Runner([Sleeper("a", 0.4), Sleeper("b", 0.4), Sleeper("c", 0.4)]).run()
-    assert time.monotonic() - started < 1.0
+def test_independent_probes_run_concurrently() -> None:
+    async def scenario() -> float:
+        loop = asyncio.get_running_loop()
+        await Runner([Sleeper("a", 0.4), Sleeper("b", 0.4), Sleeper("c", 0.4)]).run()
+        return loop.time()
+
+    assert virtual(scenario()) == pytest.approx(0.4)  # side by side: 0.4 s, not 1.2 s
 
 
-async def test_cancel_returns_partial_report_with_finished_results() -> None:
-    runner = Runner([Quick(), Sleeper("long", 30)])
+async def _cancel_after(runner: Runner, seconds: float) -> Report:
     task = asyncio.create_task(runner.run())
-    await asyncio.sleep(0.2)
+    await asyncio.sleep(seconds)  # virtual time: every probe has run as far as it can by then
     runner.cancel()
-    report = await asyncio.wait_for(task, 5)
+    return await task
+
+
+def test_cancel_returns_partial_report_with_finished_results() -> None:
+    runner = Runner([Quick(), Sleeper("long", 30)])
+    report = virtual(_cancel_after(runner, 0.2))
     assert report.interrupted
     assert report.result("quick").status is Status.PASS  # type: ignore[union-attr]
     long = report.result("long")
@@ -174,13 +230,17 @@ async def test_cancel_before_the_run_starts_runs_nothing() -> None:
     assert all(r.measurements == () for r in report.results)
 
 
-async def test_outer_cancellation_still_leaves_a_partial_report() -> None:
+def test_outer_cancellation_still_leaves_a_partial_report() -> None:
     runner = Runner([Quick(), Sleeper("long", 30)])
-    task = asyncio.create_task(runner.run())
-    await asyncio.sleep(0.2)
-    task.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await task
+
+    async def scenario() -> None:
+        task = asyncio.create_task(runner.run())
+        await asyncio.sleep(0.2)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    virtual(scenario())
     assert runner.report is not None
     assert runner.report.interrupted
     assert runner.report.result("quick").status is Status.PASS  # type: ignore[union-attr]
@@ -194,9 +254,7 @@ async def test_events_stream_in_order() -> None:
     assert {ProbeStarted, Sample, Progress, ProbeFinished, RunFinished} <= kinds
     for probe_id in ("quick", "boom"):
         idx_start = next(i for i, e in enumerate(events) if isinstance(e, ProbeStarted) and e.probe == probe_id)
-        idx_end = next(
-            i for i, e in enumerate(events) if isinstance(e, ProbeFinished) and e.result.probe == probe_id
-        )
+        idx_end = next(i for i, e in enumerate(events) if isinstance(e, ProbeFinished) and e.result.probe == probe_id)
         assert idx_start < idx_end
     assert events[-1].report is runner.report
 
@@ -284,26 +342,28 @@ class SetsUpEarly(Probe):
         ctx.record("early.again_s", await ctx.ready_to_measure(), "s")
 
 
-async def test_measure_after_sets_up_meanwhile_and_measures_after_them() -> None:
-    held, early = Held(), SetsUpEarly()
-    runner = Runner([held, early])
-    task = asyncio.create_task(runner.run())
-    # the set-up ran while ``held`` was still running (it cannot finish before its release)
-    await asyncio.wait_for(early.set_up.wait(), 5)
-    await asyncio.sleep(0.5)  # longer than early's 0.3 s limit: the wait must not count
-    held.release.set()
-    report = await asyncio.wait_for(task, 5)
+def test_measure_after_sets_up_meanwhile_and_measures_after_them() -> None:
+    async def scenario() -> Report:
+        held, early = Held(), SetsUpEarly()
+        task = asyncio.create_task(Runner([held, early]).run())
+        # the set-up ran while ``held`` was still running (it cannot finish before its release)
+        await early.set_up.wait()
+        await asyncio.sleep(0.5)  # longer than early's 0.3 s limit: the wait must not count
+        held.release.set()
+        return await task
+
+    report = virtual(scenario())
     r = report.result("early")
     assert r is not None and r.status is Status.PASS, r
     values = {m.key: m.value for m in r.measurements}
     assert values["early.saw_held_at_set_up"] is False
     assert values["early.saw_held"] == "pass"
-    assert float(values["early.waited_s"]) >= 0.5  # type: ignore[arg-type]
+    assert values["early.waited_s"] == pytest.approx(0.5)
     assert values["early.again_s"] == 0.0  # a second call returns at once
-    assert r.duration_s < 0.3  # the wait is not the probe's own time
+    assert r.duration_s == pytest.approx(0.0)  # the wait is not the probe's own time
 
 
-async def test_measure_after_still_times_out_on_the_probes_own_work() -> None:
+def test_measure_after_still_times_out_on_the_probes_own_work() -> None:
     class SlowAfterWait(SetsUpEarly):
         async def run(self, ctx: ProbeContext) -> None:
             await ctx.ready_to_measure()
@@ -312,10 +372,11 @@ async def test_measure_after_still_times_out_on_the_probes_own_work() -> None:
 
     held = Held()
     held.release.set()
-    report = await asyncio.wait_for(Runner([held, SlowAfterWait()]).run(), 5)
+    report = virtual(Runner([held, SlowAfterWait()]).run())
     r = report.result("early")
     assert r is not None and r.status is Status.ERROR
     assert r.error is not None and "0.3 seconds" in r.error
+    assert r.duration_s == pytest.approx(0.3)
     assert r.measurement("early.measuring") is not None
 
 
@@ -349,3 +410,97 @@ def test_measure_after_cycles_are_plan_errors() -> None:
 
     with pytest.raises(PlanError, match="cycle"):
         Runner([SetsUpEarly(), WaitsForEarly()])
+
+
+# --- the same protocol for a long run (a monitor) and for probes made of probes ---------------
+
+
+class Ticker(Probe):
+    """A monitor: one sample a second until it is stopped; the count so far is a measurement."""
+
+    id: ClassVar[str] = "ticker"
+    title: ClassVar[str] = "Watching the call"
+    timeout_s: ClassVar[float | None] = None
+    open_ended: ClassVar[bool] = True
+
+    async def run(self, ctx: ProbeContext) -> None:
+        ticks = 0
+        while True:
+            await asyncio.sleep(1.0)
+            ticks += 1
+            ctx.sample("tick", ticks)
+            ctx.record("ticker.seconds", ticks, "s")
+
+
+def test_a_long_open_ended_run_stopped_mid_way_keeps_its_timeline() -> None:
+    """An hour of samples, then Ctrl-C: the report holds what was measured, judged, not skipped."""
+
+    async def scenario() -> tuple[list[Event], Runner]:
+        runner = Runner([Quick(), Ticker()])
+        seen: list[Event] = []
+        async for event in runner.events():
+            seen.append(event)
+            if isinstance(event, Sample) and event.probe == "ticker" and event.value == 3600:
+                runner.cancel()  # stopped after an hour, exactly
+        return seen, runner
+
+    seen, runner = virtual(scenario())
+    report = runner.report
+    assert report is not None and report.interrupted
+    assert isinstance(seen[-1], RunFinished) and seen[-1].report is report
+    started = next(e for e in seen if isinstance(e, ProbeStarted) and e.probe == "ticker")
+    assert started.timeout_s is None  # no time limit
+    ticks = [e.value for e in seen if isinstance(e, Sample) and e.probe == "ticker"]
+    assert ticks == [float(i) for i in range(1, 3601)]  # the timeline, one a second
+    ticker = report.result("ticker")
+    assert ticker is not None
+    assert ticker.status is Status.PASS  # stopping is how it ends: judged, not "stopped"
+    assert ticker.skip_reason is None and ticker.error is None
+    assert ticker.measurement("ticker.seconds").value == 3600  # type: ignore[union-attr]
+    assert ticker.duration_s == pytest.approx(3600.0)
+    assert report.result("quick").status is Status.PASS  # type: ignore[union-attr]
+
+
+def test_a_probe_without_a_time_limit_runs_to_its_end() -> None:
+    class Day(Ticker):
+        async def run(self, ctx: ProbeContext) -> None:
+            await asyncio.sleep(86400)
+            ctx.record("ticker.seconds", 86400, "s")
+
+    report = virtual(Runner([Day()]).run())
+    assert report.results[0].status is Status.PASS and not report.interrupted
+    assert report.results[0].duration_s == pytest.approx(86400.0)
+
+
+class Outer(Probe):
+    """Runs ``quick`` and ``slow`` as part of its own work, as the peer probe runs ``ice``."""
+
+    id: ClassVar[str] = "outer"
+    title: ClassVar[str] = "Test made of tests"
+
+    async def run(self, ctx: ProbeContext) -> None:
+        quick = await ctx.run_probe(Quick())
+        ctx.record("outer.quick", quick.status.value)
+        ctx.record("outer.quick_value", quick.measurement("quick.value").value)  # type: ignore[union-attr]
+        slow = await ctx.run_probe(Slow())
+        ctx.record("outer.slow", slow.status.value)
+        ctx.duration_s = 42.0  # e.g. the duration both sides of a peer test agreed on
+
+
+def test_a_probe_runs_another_through_the_same_code_its_events_not_shown() -> None:
+    async def scenario() -> list[Event]:
+        return [e async for e in Runner([Outer()]).events()]
+
+    events = virtual(scenario())
+    assert {e.probe for e in events if isinstance(e, ProbeStarted | Sample | Progress)} == {"outer"}
+    report = events[-1].report  # type: ignore[union-attr]
+    assert [r.probe for r in report.results] == ["outer"]
+    values = {m.key: m.value for m in report.results[0].measurements}
+    assert values == {"outer.quick": "pass", "outer.quick_value": 1.5, "outer.slow": "error"}  # slow's limit held
+    assert report.results[0].duration_s == 42.0
+
+
+def test_run_probe_needs_the_runner() -> None:
+    ctx = ProbeContext("x", Settings(), {}, lambda _e: None)
+    with pytest.raises(RuntimeError, match="runner"):
+        virtual(ctx.run_probe(Quick()))

@@ -149,9 +149,8 @@ def _safe_name(test_id: str | None) -> str:
 
 async def _with_progress(test: PeerRun, stop: StopHandler, *, quiet: bool) -> Report:
     from ..advice import catalogue
-    from ..events import Progress
+    from ..events import PeerJoined, Progress, RoomCreated
     from ..model import clean_text
-    from ..peer.events import PeerJoined, RoomCreated
 
     stop.install()
     async for event in test.events():

@@ -140,7 +140,7 @@ LOSS_NOISE_Z = 3.29
 """A loss figure outside its scenario's ±1 point is still right when it is within this many
 standard deviations (two-sided 99.9 %) of the configured loss for the packets counted: at
 8 % loss ±1 point holds in 99 % of tests only from ~4945 packets a direction, more than a
-9-second test carries (see ``rtc.protocols.LOSS_CONFIDENCE_Z``)."""
+9-second test carries (see ``rtc.measure.timing.LOSS_CONFIDENCE_Z``)."""
 LOSS_NOISE_MIN_PACKETS = 1000
 """...and only with at least this many packets: a test that counted too few still misses."""
 

@@ -1,10 +1,10 @@
 """The therapist's side of a peer test against a web browser (the page ``serve`` hosts at ``/join``).
 
-A browser speaks the same data-channel protocol (:mod:`sessioncheck.rtc.protocols`) through
+A browser speaks the same data-channel protocol (:mod:`sessioncheck.rtc.measure`) through
 plain JavaScript, with two limits that change how the therapist measures:
 
 * It cannot see DTLS records that are not SCTP: sessioncheck's raw probe packets and its
-  capacity blast (see "capacity blast" in :mod:`sessioncheck.rtc.protocols`) would be dropped
+  capacity blast (see "capacity blast" in :mod:`sessioncheck.rtc.measure`) would be dropped
   unseen. Against a browser, pings and paced packets therefore travel as ordinary messages on
   the unreliable ``th-probe`` channel, and the therapist's upload is measured by filling the
   reliable ``th-bulk`` channel while the browser reports the bytes it received

@@ -1,12 +1,13 @@
 """The combined report of a peer test: one report, the same on both sides.
 
-Everything is in one result with probe id ``peer``. Keys:
+Everything is in one result with probe id ``peer``, judged by the runner like any probe's
+(:func:`sessioncheck.runner.result_of`). Keys:
 
-* ``peer.test_id`` (shared by both copies), ``peer.outcome`` (``ok``, ``peer_left``,
+* ``peer.test_id`` (shared by both copies), ``peer.outcome`` (:class:`PeerOutcome`: ``ok``, ``peer_left``,
   ``server_lost``, ``server_ended``, ``connect_failed``, ``peer_silent``, ``timed_out``, or a
   refusal: ``bad_code``, ``expired``, ``used``, ``rate_limited``, ``auth_failed``, ``busy``,
   ``server_unreachable``, ``bad_url``, ``protocol_error``), ``peer.detail``.
-* Per side, ``<side>`` being ``therapist`` or ``client``:
+* Per side, ``<side>`` being a :class:`~sessioncheck.model.Role` (``therapist`` or ``client``):
   ``peer.<side>.reported`` (did that side's measurements arrive), ``peer.<side>.kind``
   (only for a web browser peer: ``browser``; see :mod:`.browser`), and what that side
   measured as the *sender* of its direction — ``up_kbps`` is what it can send to the other,
@@ -22,24 +23,56 @@ copy (therapist's wording vs client's).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
-from .. import __version__
-from ..advice.rules import judge, status_for
-from ..advice.verdict import NEEDED_FOR_PEER, decide
-from ..model import Measurement, ProbeResult, Report, Status, Value
+from ..model import Measurement, Role, Value
 from ..report.redact import redact_measurements
-from ..settings import Thresholds
 
-SIDES = ("therapist", "client")
+
+class PeerOutcome(StrEnum):
+    """How a peer test ended (``peer.outcome``); the values are the report's."""
+
+    OK = "ok"
+    CANCELLED = "cancelled"
+    TIMED_OUT = "timed_out"
+    ERROR = "error"
+    """Our bug or an unexpected environment (``peer.detail`` says what)."""
+    PEER_LEFT = "peer_left"
+    PEER_SILENT = "peer_silent"
+    SERVER_LOST = "server_lost"
+    SERVER_ENDED = "server_ended"
+    CONNECT_FAILED = "connect_failed"
+    PROTOCOL_ERROR = "protocol_error"
+    # refusals: no test ran
+    BAD_CODE = "bad_code"
+    EXPIRED = "expired"
+    USED = "used"
+    RATE_LIMITED = "rate_limited"
+    AUTH_FAILED = "auth_failed"
+    BUSY = "busy"
+    SERVER_UNREACHABLE = "server_unreachable"
+    BAD_URL = "bad_url"
+    BAD_MESSAGE = "bad_message"
+    VERSION = "version"
+    TIMEOUT = "timeout"
+
+    @classmethod
+    def of(cls, code: str) -> PeerOutcome:
+        """The outcome a signalling error names; a code this version does not know (a newer
+        server's) is a protocol error."""
+        try:
+            return cls(code)
+        except ValueError:
+            return cls.PROTOCOL_ERROR
 
 
 @dataclass
 class SideData:
     """What one side contributes."""
 
-    role: str
+    role: Role
     measurements: list[Measurement] = field(default_factory=list)
     """Already keyed ``peer.<role>.*``."""
     system: list[Measurement] = field(default_factory=list)
@@ -72,16 +105,14 @@ def measurements_from_wire(data: object, prefix: str) -> list[Measurement]:
     return redact_measurements(out)  # an older sessioncheck may send them unredacted
 
 
-def combined_result(
+def combined_measurements(
     test_id: str | None,
-    sides: Mapping[str, SideData],
-    outcome: str,
+    sides: Mapping[Role, SideData],
+    outcome: PeerOutcome,
     detail: str,
-    thresholds: Thresholds,
-    *,
-    timed_out: bool = False,
-    extra: Mapping[str, Measurement] | None = None,
-) -> ProbeResult:
+    extra: Iterable[Measurement] = (),
+) -> list[Measurement]:
+    """The ``peer`` result's measurements, by key: the same on both sides once both reported."""
     ms: dict[str, Measurement] = {}
 
     def put(m: Measurement) -> None:
@@ -89,12 +120,12 @@ def combined_result(
 
     if test_id:
         put(Measurement("peer.test_id", test_id))
-    put(Measurement("peer.outcome", outcome))
+    put(Measurement("peer.outcome", outcome.value))
     if detail:
         put(Measurement("peer.detail", detail))
-    for m in (extra or {}).values():
+    for m in extra:
         put(m)
-    for role in SIDES:
+    for role in Role:
         side = sides.get(role)
         if side is None:
             continue
@@ -106,43 +137,20 @@ def combined_result(
         for m in side.system:
             if m.key.startswith("system."):
                 put(Measurement(f"peer.{role}.{m.key}", m.value, m.unit, m.samples))
-    measurements = tuple(ms[k] for k in sorted(ms))
-    findings = judge("peer", measurements, thresholds, timed_out=timed_out)
-    duration = max((s.duration_s for s in sides.values()), default=0.0)
-    return ProbeResult(
-        probe="peer",
-        status=status_for(findings) if measurements else Status.ERROR,
-        duration_s=round(duration, 2),
-        measurements=measurements,
-        findings=tuple(findings),
-    )
+    return [ms[k] for k in sorted(ms)]
 
 
-def combined_report(
-    result: ProbeResult,
-    sides: Mapping[str, SideData],
-    created: str,
-    *,
-    interrupted: bool = False,
-) -> Report:
+def combined_host(sides: Mapping[Role, SideData]) -> dict[str, Value]:
+    """Both machines' facts, as ``therapist.*`` and ``client.*``."""
     host: dict[str, Value] = {}
-    for role in SIDES:
+    for role in Role:
         side = sides.get(role)
         if side is not None:
             for k, v in sorted(side.host.items()):
                 host[f"{role}.{k}"] = v
-    results: Sequence[ProbeResult] = (result,)
-    decision = decide(results, needed=NEEDED_FOR_PEER, interrupted=interrupted)
-    return Report(
-        tool_version=__version__,
-        created=created,
-        host=host,
-        verdict=decision.verdict,
-        verdict_reason=decision.reason,
-        verdict_complete=decision.complete,
-        untested=decision.untested,
-        top_fixes=decision.top_fixes,
-        results=tuple(results),
-        interrupted=interrupted,
-        redacted=False,
-    )
+    return host
+
+
+def combined_duration(sides: Mapping[Role, SideData]) -> float:
+    """The test's duration both copies share: the longer side's."""
+    return round(max((s.duration_s for s in sides.values()), default=0.0), 2)

@@ -1,15 +1,21 @@
 """One side of a peer test: the therapist hosts a room, the client joins it.
 
+A peer test is a run like a check (:class:`~sessioncheck.runner.Runner`): its plan is the
+``system`` probe (this computer's facts) and the ``peer`` probe (:class:`PeerProbe`), which
+drives the session below; :class:`PeerTest` folds the two into the one combined report.
+
 Flow (both sides run this module; the server only introduces them):
 
 1. Signalling: the therapist opens a room and gets a code; the client joins with it; the
    server tells both the shared test id (see :mod:`sessioncheck.server.rooms`).
-2. Each side starts its ``system`` probe (local facts) at once, in the background, and,
-   given more than one TURN URL, checks them directly (the ``ice`` probe) so that the one
-   that answers from here goes first: aiortc relays only through the first (``turn_url``).
+2. The ``system`` probe runs at once, beside the peer probe, which waits for it only where
+   its facts are needed (the client before joining, so its measurement is taken while the
+   therapist is idle); given more than one TURN URL, the peer probe checks them directly
+   (the ``ice`` probe, run through ``ctx.run_probe``) so that the one that answers from
+   here goes first: aiortc relays only through the first (``turn_url``).
 3. The client offers, the therapist answers (candidates gathered in full, relayed by the
-   server). Each side runs a :class:`~sessioncheck.rtc.protocols.Measurer` on its own
-   channels (``th-*`` / ``cl-*``) and a :class:`~sessioncheck.rtc.protocols.Responder` for
+   server). Each side runs a :class:`~sessioncheck.rtc.measure.measurer.Measurer` on its own
+   channels (``th-*`` / ``cl-*``) and a :class:`~sessioncheck.rtc.measure.responder.Responder` for
    the other's, plus one ``peer-sync`` channel for coordination and the final exchange;
    both send audio + 720p video.
 4. Phases, conducted by the therapist: *idle* (the therapist's pings and paced packets both
@@ -27,30 +33,39 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-import statistics
 import time
-from collections.abc import AsyncIterator, Awaitable, Iterable, Sequence
+from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from ..advice import catalogue
-from ..events import ProbeFinished, ProbeStarted, Progress, RunFinished, Sample
-from ..model import Measurement, Report, Value
+from ..advice.verdict import NEEDED_FOR_PEER
+from ..events import PeerJoined, RoomCreated
+from ..model import Measurement, ProbeResult, Report, Role, Value
+from ..probes.base import Probe, ProbeContext
+from ..probes.recorders import (
+    LoadedDelay,
+    first_turn_url,
+    record_idle,
+    record_media,
+    record_pair,
+    record_pings,
+    record_throughput,
+)
 from ..report.redact import redact_host
-from ..runner import host_facts
+from ..runner import Runner, assemble_report, host_facts, result_of
 from ..settings import IceServer, Settings
 from ..signalling import RoomClient, RoomRefused, SignallingError, TestEnded
 from .combine import (
+    PeerOutcome,
     SideData,
-    combined_report,
-    combined_result,
+    combined_duration,
+    combined_host,
+    combined_measurements,
     measurements_from_wire,
     measurements_to_wire,
 )
-from .events import PeerEvent, PeerJoined, RoomCreated
+from .sync import SYNC_LABEL, Message, SyncChannel
 
 if TYPE_CHECKING:
     from aiortc import RTCDataChannel, RTCPeerConnection
@@ -61,24 +76,23 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
-THERAPIST = "therapist"
-CLIENT = "client"
-ROLES = (THERAPIST, CLIENT)
+THERAPIST = Role.THERAPIST
+CLIENT = Role.CLIENT
 PREFIX = {THERAPIST: "th", CLIENT: "cl"}
 """Channel label prefix of each side's measurer."""
-SYNC_LABEL = "peer-sync"
 DRAIN_MAX_S = 4.0
 """Longest wait, after an upload phase, for the bulk data still buffered to leave."""
 ICE_CHECK_S = 3.5
 """Longest wait for the TURN check before connecting (the ice probe ends within 2.5 s)."""
-
+FACTS_WAIT_S = 8.0
+"""Longest wait for this computer's ``system`` probe before going on without its facts."""
 
 @dataclass
 class PeerPlan:
     """Timing limits of one peer test. Tests may shorten them."""
 
     measure: Plan | None = None
-    """Protocol timing (:class:`sessioncheck.rtc.protocols.Plan`); None: the defaults."""
+    """Protocol timing (:class:`sessioncheck.rtc.measure.results.Plan`); None: the defaults."""
     connect_timeout_s: float = 10.0
     """Offer/answer and ICE + DTLS + data channels."""
     phase_timeout_s: float = 15.0
@@ -89,187 +103,189 @@ class PeerPlan:
     """How long the therapist waits for the client; None: until the code expires."""
 
 
-class _Sync:
-    """The ``peer-sync`` channel: JSON messages by ``op``."""
+class PeerTest(Runner):
+    """One side of a peer test: a run of the ``system`` and ``peer`` probes whose report is
+    the combined one (:mod:`.combine`). ``await run()`` or ``async for event in events()``.
 
-    def __init__(self, channel: RTCDataChannel) -> None:
-        self.channel = channel
-        self.queues: dict[str, asyncio.Queue[dict[str, Any]]] = {}
-        channel.on("message", self._on_message)
-
-    def _queue(self, op: str) -> asyncio.Queue[dict[str, Any]]:
-        return self.queues.setdefault(op, asyncio.Queue())
-
-    def _on_message(self, data: str | bytes) -> None:
-        try:
-            msg = json.loads(data)
-        except ValueError:
-            return
-        if isinstance(msg, dict) and isinstance(msg.get("op"), str):
-            self._queue(msg["op"]).put_nowait(msg)
-
-    def send(self, message: dict[str, Any]) -> None:
-        if self.channel.readyState == "open":
-            self.channel.send(json.dumps(message, allow_nan=False))
-
-    async def next(self, op: str, **match: Any) -> dict[str, Any]:
-        q = self._queue(op)
-        while True:
-            msg = await q.get()
-            if all(msg.get(k) == v for k, v in match.items()):
-                return msg
-
-
-class PeerTest:
-    """One side of a peer test. ``await run()`` or ``async for event in events()``.
-
-    Events: :class:`RoomCreated` (therapist: the code to read aloud), :class:`PeerJoined`,
-    then the runner's ``ProbeStarted``/``Sample``/``Progress``/``ProbeFinished`` for probe
-    ``peer``, ending with ``RunFinished(report)``. :attr:`report` is the combined report
-    (not redacted: front ends redact before showing or saving, as with the runner).
+    Events: :class:`~sessioncheck.events.RoomCreated` (therapist: the code to read aloud),
+    :class:`~sessioncheck.events.PeerJoined`, and the runner's ``ProbeStarted`` / ``Sample`` /
+    ``Progress`` / ``ProbeFinished`` of ``system`` and ``peer``, ending with
+    ``RunFinished(report)``. :attr:`report` is the combined report (not redacted: front ends
+    redact before showing or saving, as with a check).
     """
 
     def __init__(
         self,
-        role: str,
+        role: Role,
         settings: Settings,
         server: str,
         *,
         code: str | None = None,
         plan: PeerPlan | None = None,
     ) -> None:
-        if role not in ROLES:
-            raise ValueError(f"role must be one of {ROLES}")
-        if role == CLIENT and not code:
-            raise ValueError("the client needs the code to join")
-        self.role = role
-        self.other = CLIENT if role == THERAPIST else THERAPIST
-        self.settings = settings
-        self.server = server
-        self.code = code
-        self.plan = plan or PeerPlan()
+        from ..probes.system import SystemProbe
+
+        plan = plan or PeerPlan()
         if settings.gentle:
             # a call may be running beside the test: capacity only up to a call's needs
             from ..rtc.measure.blast import GENTLE_MAX_KBPS
             from ..rtc.measure.results import Plan
 
-            self.plan = replace(self.plan, measure=replace(self.plan.measure or Plan(), max_kbps=GENTLE_MAX_KBPS))
-        self.report: Report | None = None
+            plan = replace(plan, measure=replace(plan.measure or Plan(), max_kbps=GENTLE_MAX_KBPS))
+        self.session = PeerProbe(role, server, code=code, plan=plan)
+        super().__init__([SystemProbe(), self.session], settings, host={}, needed=NEEDED_FOR_PEER)
+
+    # what front ends and benchmarks read of the session
+    @property
+    def role(self) -> Role:
+        return self.session.role
+
+    @property
+    def outcome(self) -> PeerOutcome:
+        return self.session.outcome
+
+    @property
+    def detail(self) -> str:
+        return self.session.detail
+
+    @property
+    def test_id(self) -> str | None:
+        return self.session.test_id
+
+    @property
+    def code(self) -> str | None:
+        return self.session.code
+
+    @property
+    def plan(self) -> PeerPlan:
+        return self.session.plan
+
+    @property
+    def retry_after_s(self) -> float | None:
+        return self.session.retry_after_s
+
+    @property
+    def timings(self) -> dict[str, float]:
+        return self.session.timings
+
+    def _compose(self, results: Sequence[ProbeResult]) -> Report:
+        """Only the ``peer`` result: this side's ``system`` facts are inside it, beside the
+        other side's, and both machines' facts are the report's ``host``."""
+        peer = [r for r in results if r.probe == PeerProbe.id]
+        return assemble_report(
+            peer,
+            host=combined_host(self.session.sides),
+            created=self.session.created or self._created,
+            needed=self.needed,
+            interrupted=self._cancelled,
+        )
+
+
+class PeerProbe(Probe):
+    """The ``peer`` probe: one side of the session, its measurements the combined result's.
+
+    Open-ended: the therapist waits for the client as long as the code lives, and stopping
+    the test is a normal end whose measurements are judged (``peer.outcome`` ``cancelled``).
+    """
+
+    id: ClassVar[str] = "peer"
+    timeout_s: ClassVar[float | None] = None
+    """Every wait inside is bounded by :class:`PeerPlan` or the room's expiry."""
+    open_ended: ClassVar[bool] = True
+    measure_after: ClassVar[tuple[str, ...]] = ("system",)
+    """This computer's facts: waited for where they are needed (``ctx.ready_to_measure``)."""
+
+    def __init__(self, role: Role, server: str, *, code: str | None = None, plan: PeerPlan | None = None) -> None:
+        role = Role(role)
+        if role is CLIENT and not code:
+            raise ValueError("the client needs the code to join")
+        self.role = role
+        self.other = role.other
+        self.server = server
+        self.code = code
+        self.plan = plan or PeerPlan()
         self.test_id: str | None = None
-        self.outcome = "ok"
+        self.created = ""
+        """When the server paired the two sides (both copies' ``created``)."""
+        self.outcome = PeerOutcome.OK
         self.detail = ""
         self.retry_after_s: float | None = None
         self.timings: dict[str, float] = {}
         """Monotonic times of milestones (``started``, ``paired``, ``connected``,
-        ``first_measurement``, ``finished``) for benchmarks."""
-        self._sides = {role: SideData(role), self.other: SideData(self.other)}
-        self._queue: asyncio.Queue[PeerEvent] | None = None
-        self._task: asyncio.Task[Report] | None = None
-        self._main_task: asyncio.Task[None] | None = None
+        ``first_measurement``, ``first_sample``, ``finished``) for benchmarks."""
+        self.sides = {role: SideData(role), self.other: SideData(self.other)}
+        self._ctx: ProbeContext | None = None
         self._room: RoomClient | None = None
         self._pc: RTCPeerConnection | None = None
-        self._created = ""
-        self._cancelled = False
-        self._background: set[asyncio.Task[Any]] = set()
+        self._background: set[asyncio.Task[object]] = set()
         self._turn_url: str | None = None
         """The TURN URL the ICE check found working here, offered to aiortc first."""
 
-    # --- public API ---------------------------------------------------------------------------
-
-    async def run(self) -> Report:
-        if self._task is None:
-            self._task = asyncio.ensure_future(self._run())
-        return await asyncio.shield(self._task)
-
-    async def events(self) -> AsyncIterator[PeerEvent]:
-        self._queue = asyncio.Queue()
-        if self._task is None:
-            self._task = asyncio.ensure_future(self._run())
-        try:
-            while True:
-                event = await self._queue.get()
-                yield event
-                if isinstance(event, RunFinished):
-                    return
-        finally:
-            if not self._task.done():
-                self.cancel()
-                await asyncio.shield(self._task)
-
-    def cancel(self) -> None:
-        """Stop: whatever was measured is kept, the report says it was interrupted."""
-        self._cancelled = True
-        if self._main_task is not None and not self._main_task.done():
-            self._main_task.cancel()
-
     # --- recording ----------------------------------------------------------------------------
 
-    def _emit(self, event: PeerEvent) -> None:
-        if self._queue is not None:
-            self._queue.put_nowait(event)
+    @property
+    def ctx(self) -> ProbeContext:
+        assert self._ctx is not None, "the peer probe is not running"
+        return self._ctx
 
     def record(self, key: str, value: Value, unit: str = "", samples: Iterable[float] | None = None) -> None:
         full = f"peer.{self.role}.{key}"
-        mine = self._sides[self.role].measurements
+        mine = self.sides[self.role].measurements
         mine[:] = [m for m in mine if m.key != full]
         mine.append(Measurement(full, value, unit, None if samples is None else tuple(float(s) for s in samples)))
         self.timings.setdefault("first_measurement", time.monotonic())
 
     def sample(self, key: str, value: float, unit: str = "") -> None:
         self.timings.setdefault("first_sample", time.monotonic())
-        self._emit(Sample("peer", f"{self.role}.{key}", float(value), unit))
+        self.ctx.sample(f"{self.role}.{key}", value, unit)
 
     def progress(self, fraction: float, note: str) -> None:
-        self._emit(Progress("peer", max(0.0, min(1.0, fraction)), note))  # note: progress.peer.<note>
+        self.ctx.progress(fraction, note)
 
-    # --- the run ------------------------------------------------------------------------------
+    def _combined(self) -> list[Measurement]:
+        extra = []
+        if self.retry_after_s is not None:
+            extra.append(Measurement("peer.retry_after_s", self.retry_after_s, "s"))
+        return combined_measurements(self.test_id, self.sides, self.outcome, self.detail, extra)
 
-    async def _run(self) -> Report:
-        self.timings["started"] = time.monotonic()
-        self._emit(ProbeStarted("peer", catalogue.probe_started("peer"), self.plan.phase_timeout_s * 4))
-        self._main_task = asyncio.ensure_future(self._main())
-        timed_out = False
-        try:
-            await self._main_task
-        except asyncio.CancelledError:
-            self._set_outcome("cancelled", "the test was stopped")
-            if not self._cancelled:  # our own task was cancelled from outside
-                self._cancelled = True
-        except RoomRefused as e:
-            self._set_outcome(e.outcome, e.detail)
-            self.retry_after_s = e.retry_after_s
-        except TestEnded as e:
-            self._set_outcome(e.outcome, e.detail)
-        except SignallingError as e:
-            self._set_outcome(e.outcome, e.detail)
-        except TimeoutError:
-            timed_out = True
-            self._set_outcome("timed_out", "the test did not finish in time")
-        except Exception as e:  # our bug or an unexpected environment: say so, keep results
-            logger.exception("peer test broke")
-            self._set_outcome("error", f"{type(e).__name__}: {e}")
-        finally:
-            await self._cleanup()
+    def _publish(self, ctx: ProbeContext) -> None:
+        """The combined measurements become this probe's, with the duration both sides share."""
         self.timings["finished"] = time.monotonic()
-        me = self._sides[self.role]
+        me = self.sides[self.role]
         if not me.reported:  # else: the duration both copies already share
             me.duration_s = self.timings["finished"] - self.timings.get("paired", self.timings["started"])
         me.reported = True  # this copy always holds our own measurements
-        extra: dict[str, Measurement] = {}
-        if self.retry_after_s is not None:
-            extra["retry"] = Measurement("peer.retry_after_s", self.retry_after_s, "s")
-        result = combined_result(
-            self.test_id, self._sides, self.outcome, self.detail, self.settings.thresholds,
-            timed_out=timed_out, extra=extra,
-        )
-        created = self._created or datetime.now(UTC).isoformat(timespec="seconds")
-        self.report = combined_report(result, self._sides, created, interrupted=self._cancelled)
-        self._emit(ProbeFinished(result))
-        self._emit(RunFinished(self.report))
-        return self.report
+        ctx.measurements[:] = self._combined()
+        ctx.duration_s = combined_duration(self.sides)
 
-    def _set_outcome(self, outcome: str, detail: str) -> None:
-        if self.outcome == "ok":
+    # --- the run ------------------------------------------------------------------------------
+
+    async def run(self, ctx: ProbeContext) -> None:
+        self._ctx = ctx
+        self.timings["started"] = time.monotonic()
+        self.sides[self.role].host = host_facts()
+        try:
+            await self._main(ctx)
+        except asyncio.CancelledError:
+            self._set_outcome(PeerOutcome.CANCELLED, "the test was stopped")
+            raise
+        except SignallingError as e:  # refused, ended by the other side or the server, unreachable
+            self._set_outcome(PeerOutcome.of(e.outcome), e.detail)
+            if isinstance(e, RoomRefused):
+                self.retry_after_s = e.retry_after_s
+        except TimeoutError:
+            self._set_outcome(PeerOutcome.TIMED_OUT, "the test did not finish in time")
+        except Exception as e:  # our bug or an unexpected environment: say so, keep results
+            logger.exception("peer test broke")
+            self._set_outcome(PeerOutcome.ERROR, f"{type(e).__name__}: {e}")
+        finally:
+            try:
+                await self._cleanup()
+            finally:
+                self._publish(ctx)
+
+    def _set_outcome(self, outcome: PeerOutcome, detail: str) -> None:
+        if self.outcome is PeerOutcome.OK:
             self.outcome, self.detail = outcome, detail
 
     async def _cleanup(self) -> None:
@@ -282,37 +298,41 @@ class PeerTest:
         if self._room is not None:
             await self._room.close()
 
-    async def _main(self) -> None:
-        s = self.settings
+    async def _system_facts(self, ctx: ProbeContext) -> None:
+        """Wait (at most :data:`FACTS_WAIT_S`) for this computer's ``system`` probe."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ctx.ready_to_measure(), FACTS_WAIT_S)
+        system = ctx.dependencies.get("system")
+        if system is not None:
+            self.sides[self.role].system = list(system.measurements)
+
+    async def _main(self, ctx: ProbeContext) -> None:
+        s = ctx.settings
         # Local facts are taken while the other side is idle (the therapist waiting, the client
         # not yet joined), so neither sessioncheck's own work shows up as the other's busy CPU.
-        system: asyncio.Task[None] | None = None
-        if self.role == CLIENT:
+        if self.role is CLIENT:
             self.progress(0.01, "checking_system")
-            system = self._spawn(self._system())
-            await asyncio.wait({system}, timeout=8.0)
+            await self._system_facts(ctx)
         self.progress(0.02, "contacting")
         self._room = room = await RoomClient.connect(self.server, ca_file=s.ca_file)
-        if self.role == THERAPIST:
+        if self.role is THERAPIST:
             info = await room.host(s.token)
             self.code = info.display
-            self._emit(RoomCreated(info.code, info.display, info.expires_in_s))
-            system = self._spawn(self._system())
-            ordered = self._spawn(self._turn_order(s.ice_servers or info.ice_servers))
+            ctx.emit(RoomCreated(info.code, info.display, info.expires_in_s))
+            ordered = self._spawn(self._turn_order(ctx, s.ice_servers or info.ice_servers))
             self.progress(0.02, "waiting")
             paired = await room.wait_peer(self.plan.join_wait_s or info.expires_in_s + 5.0)
         else:
             assert self.code is not None
             paired = await room.join(self.code, s.token)
-            ordered = self._spawn(self._turn_order(s.ice_servers or paired.ice_servers))
+            ordered = self._spawn(self._turn_order(ctx, s.ice_servers or paired.ice_servers))
         ice = await ordered
         self.timings["paired"] = time.monotonic()
         self.test_id = paired.test_id
-        self._created = paired.created
-        self._emit(PeerJoined(paired.test_id, self.role))
+        self.created = paired.created
+        ctx.emit(PeerJoined(paired.test_id, self.role))
         self.progress(0.05, "setting_up")
-        assert system is not None
-        await self._peer(room, ice, system)
+        await self._peer(room, ice)
 
     def _spawn(self, coro: Awaitable[T]) -> asyncio.Task[T]:
         task = asyncio.ensure_future(coro)
@@ -320,7 +340,7 @@ class PeerTest:
         task.add_done_callback(self._background.discard)
         return task
 
-    async def _turn_order(self, ice: Sequence[IceServer]) -> list[IceServer]:
+    async def _turn_order(self, ctx: ProbeContext, ice: Sequence[IceServer]) -> list[IceServer]:
         """The ICE servers with the TURN URL that answers from here first.
 
         aiortc relays only through the first TURN URL it is given: behind a firewall that
@@ -329,32 +349,21 @@ class PeerTest:
         as ``check``'s ice probe does (at most ``ICE_CHECK_S``; with every server silent the
         order is left as the path probe's first attempt would have it)."""
         from ..probes.ice import IceProbe
-        from ..probes.path import first_turn_url, ice_attempts
-        from ..runner import Runner
+        from ..probes.path import ice_attempts
 
         turn_urls = [u for server in ice for u in server.urls if u.strip().lower().startswith("turn")]
         if len(turn_urls) < 2:
             return list(ice)
-        settings = replace(self.settings, ice_servers=tuple(ice))
+        result: ProbeResult | None
         try:
             async with asyncio.timeout(ICE_CHECK_S):
-                report = await Runner([IceProbe()], settings).run()
-            result = report.results[0] if report.results else None
+                result = await ctx.run_probe(IceProbe(), replace(ctx.settings, ice_servers=tuple(ice)))
         except TimeoutError:
             result = None
         attempts = ice_attempts(ice, result)
         if len(attempts) == 1:  # the check found a TURN URL that works: it goes first
             self._turn_url = first_turn_url(attempts[0])
         return attempts[0]
-
-    async def _system(self) -> None:
-        from ..probes.system import SystemProbe
-        from ..runner import Runner
-
-        me = self._sides[self.role]
-        me.host = host_facts()
-        report = await Runner([SystemProbe()], self.settings).run()
-        me.system = list(report.results[0].measurements)
 
     async def _guard(self, aw: Awaitable[T], timeout_s: float, what: str) -> T:
         """Await ``aw`` unless the test ends first (other side left, server gone, connection
@@ -378,7 +387,7 @@ class PeerTest:
             raise room.ended.result()
         raise TestEnded("peer_silent", f"the other side did not {what} within {timeout_s:g} s")
 
-    async def _peer(self, room: RoomClient, ice: Any, system: asyncio.Task[None]) -> None:
+    async def _peer(self, room: RoomClient, ice: list[IceServer]) -> None:
         from aiortc import RTCSessionDescription
 
         from ..rtc.measure.core import ResponderStopped
@@ -395,13 +404,13 @@ class PeerTest:
         # The sync channel's listener is attached as soon as the channel exists: a message
         # that arrives before anyone listens is dropped (the client's facts, sent the moment
         # it connected, were lost now and then and the therapist waited 6 s for them).
-        sync_channel: asyncio.Future[_Sync] = asyncio.get_running_loop().create_future()
+        sync_channel: asyncio.Future[SyncChannel] = asyncio.get_running_loop().create_future()
         started = time.monotonic()
-        if self.role == CLIENT:  # the client offers
+        if self.role is CLIENT:  # the client offers
             pc.addTrack(audio)
             pc.addTrack(video)
             measurer = Measurer(pc, plan.measure, prefix=PREFIX[self.role], on_sample=self.sample)
-            sync_channel.set_result(_Sync(pc.createDataChannel(SYNC_LABEL, ordered=True)))
+            sync_channel.set_result(SyncChannel(pc.createDataChannel(SYNC_LABEL, ordered=True)))
             await pc.setLocalDescription(await pc.createOffer())
             await room.send({"type": "offer", "sdp": pc.localDescription.sdp})
             answer = await room.receive("answer", plan.connect_timeout_s)
@@ -409,19 +418,19 @@ class PeerTest:
         else:
             def on_channel(channel: RTCDataChannel) -> None:
                 if channel.label == SYNC_LABEL and not sync_channel.done():
-                    sync_channel.set_result(_Sync(channel))
+                    sync_channel.set_result(SyncChannel(channel))
 
             pc.on("datachannel", on_channel)
             offer = await room.receive("offer", plan.connect_timeout_s)
             if offer.get(OFFER_KIND_FIELD) == BROWSER:  # the page ``serve`` hosts at /join
-                self._sides[CLIENT].kind = BROWSER
+                self.sides[CLIENT].kind = BROWSER
             try:
                 await pc.setRemoteDescription(RTCSessionDescription(sdp=str(offer.get("sdp")), type="offer"))
             except Exception as e:
                 raise TestEnded("protocol_error", f"the client's offer could not be used: {e}") from None
             pc.addTrack(audio)
             pc.addTrack(video)
-            kind = ChannelMeasurer if self._sides[CLIENT].kind == BROWSER else Measurer
+            kind = ChannelMeasurer if self.sides[CLIENT].kind == BROWSER else Measurer
             measurer = kind(pc, plan.measure, prefix=PREFIX[self.role], on_sample=self.sample)
             await pc.setLocalDescription(await pc.createAnswer())
             await room.send({"type": "answer", "sdp": pc.localDescription.sdp})
@@ -439,16 +448,12 @@ class PeerTest:
         self.record("connect_s", round(time.monotonic() - started, 3), "s")
         pair = selected_pair(pc)
         if pair is not None:
-            from ..probes.path import _transport
-
-            self.record("candidate_type", pair.local_type)
-            self.record("remote_candidate_type", pair.remote_type)
-            self.record("transport", _transport(pair.local_type, pair.transport, list(ice)))
+            record_pair(self.record, "", pair, ice)
         if self._turn_url is not None:
             self.record("turn_url", self._turn_url)
         relayed = pair is not None and "relay" in (pair.local_type, pair.remote_type)
         self.progress(0.1, "connected_relay" if relayed else "connected_direct")
-        facts = self._spawn(self._send_facts(sync, system))
+        facts = self._spawn(self._send_facts(sync))
         try:
             await self._phases(measurer, sync, gate)
         except ResponderStopped as e:
@@ -458,26 +463,25 @@ class PeerTest:
         await facts
         await self._exchange(sync)
 
-    async def _send_facts(self, sync: _Sync, system: asyncio.Task[None]) -> None:
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(asyncio.shield(system), 8.0)
-        me = self._sides[self.role]
+    async def _send_facts(self, sync: SyncChannel) -> None:
+        await self._system_facts(self.ctx)
+        me = self.sides[self.role]
         sync.send({"op": "facts", "role": self.role, "host": redact_host(me.host),
                    "system": measurements_to_wire(me.system)})
 
-    def _take_facts(self, msg: dict[str, Any]) -> None:
-        other = self._sides[self.other]
+    def _take_facts(self, msg: Message) -> None:
+        other = self.sides[self.other]
         host = msg.get("host")
         if isinstance(host, dict):
             other.host = redact_host(
                 {str(k): v for k, v in host.items() if v is None or isinstance(v, str | int | float | bool)})
         other.system = measurements_from_wire(msg.get("system"), "system.")
 
-    async def _phases(self, m: Measurer, sync: _Sync, gate: asyncio.Event) -> None:
+    async def _phases(self, m: Measurer, sync: SyncChannel, gate: asyncio.Event) -> None:
         facts_task = self._spawn(sync.next("facts"))
         facts_task.add_done_callback(lambda t: None if t.cancelled() else self._take_facts(t.result()))
         timeout = self.plan.phase_timeout_s
-        if self.role == THERAPIST:
+        if self.role is THERAPIST:
             p = m.plan  # the timing, for a peer (a browser) that has no plan of its own
             sync.send({"op": "go", "phase": "idle", "plan": {
                 "ping_interval_s": p.ping_interval_s, "throughput_max_s": p.throughput_max_s,
@@ -507,19 +511,22 @@ class PeerTest:
         with contextlib.suppress(Exception):
             await self._guard(asyncio.shield(facts_task), self.plan.exchange_timeout_s, "send its facts")
 
-    async def _exchange(self, sync: _Sync) -> None:
-        me = self._sides[self.role]
+    async def _exchange(self, sync: SyncChannel) -> None:
+        me = self.sides[self.role]
         me.reported = True
         me.duration_s = round(time.monotonic() - self.timings.get("paired", 0.0), 2)
         sync.send({"op": "results", "role": self.role, "duration_s": me.duration_s,
                    "measurements": measurements_to_wire(me.measurements)})
         msg = await self._guard(sync.next("results"), self.plan.exchange_timeout_s, "send its results")
-        other = self._sides[self.other]
+        other = self.sides[self.other]
         other.measurements = measurements_from_wire(msg.get("measurements"), f"peer.{self.other}.")
         other.reported = True
-        if isinstance(msg.get("duration_s"), int | float):
-            other.duration_s = float(msg["duration_s"])
-        if other.kind == "browser":  # a page has no catalogue: send it its own wording
+        duration = msg.get("duration_s")
+        if isinstance(duration, int | float):
+            other.duration_s = float(duration)
+        from .browser import BROWSER
+
+        if other.kind == BROWSER:  # a page has no catalogue: send it its own wording
             sync.send({"op": "verdict", **self._wording_for_browser()})
         sync.send({"op": "got"})
         # The other side's "got" says our results reached it: closing the connection before
@@ -533,37 +540,24 @@ class PeerTest:
         from ..model import Audience
         from ..report import redact_report, render_text
 
-        result = combined_result(self.test_id, self._sides, self.outcome, self.detail,
-                                 self.settings.thresholds)
-        created = self._created or datetime.now(UTC).isoformat(timespec="seconds")
-        report = redact_report(combined_report(result, self._sides, created))
+        result = result_of(PeerProbe.id, self._combined(), self.ctx.settings.thresholds,
+                           duration_s=combined_duration(self.sides))
+        report = redact_report(assemble_report([result], host=combined_host(self.sides), created=self.created,
+                                               needed=NEEDED_FOR_PEER, interrupted=False))
         return {"verdict": report.verdict.value, "text": render_text(report, Audience.CLIENT)}
 
     # --- phases -------------------------------------------------------------------------------
 
     async def _idle(self, m: Measurer) -> None:
-        from ..rtc.measure.timing import percentile
-
         self.progress(0.15, "idle")
         m.last_heard = time.monotonic()
         idle = await m.idle()
-        self.record("pings", len(idle.rtts_ms), "count")
-        if idle.pings_sent:
-            lost = 100.0 * (idle.pings_sent - len(idle.rtts_ms)) / idle.pings_sent
-            self.record("pings_lost_pct", round(lost, 2), "%")
-        if idle.rtts_ms:
-            med = statistics.median(idle.rtts_ms)
-            self.record("rtt_ms", round(med, 2), "ms", [round(r, 3) for r in idle.rtts_ms])
-            self.record("rtt_p95_ms", round(percentile(idle.rtts_ms, 95), 2), "ms")
-        for key, value in (("jitter_up_ms", idle.jitter_up_ms), ("jitter_down_ms", idle.jitter_down_ms),
-                           ("loss_up_pct", idle.loss_up_pct), ("loss_down_pct", idle.loss_down_pct)):
+        record_idle(self.record, "", idle)
+        for key, value in (("loss_up_pct", idle.loss_up_pct), ("loss_down_pct", idle.loss_down_pct)):
             if value is not None:
-                self.record(key, round(value, 2), "%" if key.startswith("loss") else "ms")
-        self.record("paced_packets", idle.paced_up_sent, "count")
+                self.record(key, round(value, 2), "%")
 
-    async def _pings_only(self, m: Measurer, sync: _Sync) -> None:
-        from ..rtc.measure.timing import percentile
-
+    async def _pings_only(self, m: Measurer, sync: SyncChannel) -> None:
         self.progress(0.15, "idle")
         m.last_heard = time.monotonic()
         t0 = time.monotonic()
@@ -576,25 +570,17 @@ class PeerTest:
             done.set()
             pinger.cancel()
         await asyncio.sleep(0.1)  # the last answers
-        rtts = m.rtts_since(t0)
-        self.record("pings", len(rtts), "count")
-        if rtts:
-            self.record("rtt_ms", round(statistics.median(rtts), 2), "ms", [round(r, 3) for r in rtts])
-            self.record("rtt_p95_ms", round(percentile(rtts, 95), 2), "ms")
+        record_pings(self.record, "", m.rtts_since(t0))
 
     async def _upload(self, m: Measurer) -> None:
-        self.progress(0.35 if self.role == CLIENT else 0.6, f"{self.role}_upload")
+        self.progress(0.35 if self.role is CLIENT else 0.6, f"{self.role}_upload")
         m.last_heard = time.monotonic()
         result = await m.upload()
-        self.record("up_kbps", round(result.kbps, 1), "kbps", [round(r, 1) for r in result.windows_kbps])
-        self.record("up_test_s", round(result.duration_s, 2), "s")
-        if result.loaded_rtts_ms:
-            loaded = statistics.median(result.loaded_rtts_ms)
-            self.record("loaded_rtt_up_ms", round(loaded, 2), "ms", [round(r, 3) for r in result.loaded_rtts_ms])
-            idle = next((x.value for x in self._sides[self.role].measurements
-                         if x.key == f"peer.{self.role}.rtt_ms"), None)
-            if isinstance(idle, int | float):
-                self.record("loaded_rtt_delta_ms", round(max(0.0, loaded - float(idle)), 2), "ms")
+        record_throughput(self.record, "", "up", result)
+        idle = next((x.value for x in self.sides[self.role].measurements
+                     if x.key == f"peer.{self.role}.rtt_ms"), None)
+        LoadedDelay(self.record, "", float(idle) if isinstance(idle, int | float) else None).add(
+            "up", result.loaded_rtts_ms)
         # What the send buffer still holds would keep flowing into the next phase (the other
         # side's upload, whose acknowledgements share this path): let it drain first.
         drain_until = time.monotonic() + DRAIN_MAX_S
@@ -607,29 +593,7 @@ class PeerTest:
 
         self.progress(0.8, "media")
         m.last_heard = time.monotonic()
-        media = await run_media(m, gate, m.plan.media_s)
-        seconds = media.seconds
-        self.record("media.seconds", seconds, "s")
-        for kind in ("audio", "video"):
-            s = media.sent.get(kind, {})
-            r = media.received.get(kind)
-            if s:
-                self.record(f"media.{kind}_sent_kbps", round(s["bytes_sent"] * 8 / 1000 / seconds, 1), "kbps")
-                self.record(f"media.{kind}_packets_sent", s["packets_sent"], "count")
-            if not isinstance(r, dict):
-                continue
-            got = int(r.get("packets_received") or 0)
-            lost = int(r.get("packets_lost") or 0)
-            self.record(f"media.{kind}_packets_received", got, "count")
-            if got + lost:
-                self.record(f"media.{kind}_loss_pct", round(100.0 * lost / (got + lost), 2), "%")
-            if isinstance(r.get("jitter_ms"), int | float):
-                self.record(f"media.{kind}_jitter_ms", round(float(r["jitter_ms"]), 2), "ms")
-            self.record(f"media.{kind}_frames", int(r.get("frames") or 0), "count")
-            if kind == "video":
-                if r.get("width"):
-                    self.record("media.video_resolution", f"{r['width']}x{r['height']}")
-                self.record("media.video_fps", round(int(r.get("frames") or 0) / seconds, 1), "fps")
+        record_media(self.record, "", await run_media(m, gate, m.plan.media_s))
 
 
 def host(settings: Settings, server: str, *, plan: PeerPlan | None = None) -> PeerTest:

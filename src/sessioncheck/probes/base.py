@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -27,7 +27,7 @@ class ProbeContext:
 
     probe_id: str
     settings: Settings
-    dependencies: Mapping[str, ProbeResult]
+    dependencies: dict[str, ProbeResult]
     """Finished results of the probes named in ``depends_on`` and ``after``."""
     emit: Callable[[Event], None]
     measurements: list[Measurement] = field(default_factory=list)
@@ -35,6 +35,11 @@ class ProbeContext:
     wait_measure: Callable[[], Awaitable[float]] | None = None
     """Set by the runner when the probe has ``measure_after`` probes; use
     :meth:`ready_to_measure`."""
+    subrun: Callable[[Probe, Settings], Awaitable[ProbeResult]] | None = None
+    """Set by the runner; use :meth:`run_probe`."""
+    duration_s: float | None = None
+    """Set by a probe whose duration is not its own running time (a peer test's is the one
+    both sides agreed on); None: the runner times it."""
 
     async def ready_to_measure(self) -> float:
         """Wait until the probes in ``measure_after`` have finished; returns the seconds waited.
@@ -47,6 +52,14 @@ class ProbeContext:
         if self.wait_measure is None:
             return 0.0
         return await self.wait_measure()
+
+    async def run_probe(self, probe: Probe, settings: Settings | None = None) -> ProbeResult:
+        """Run ``probe`` as part of this probe's work (the peer test checks the TURN servers the
+        room gave it with the ice probe): under its own time limit, its events not shown, its
+        result returned for this probe to use."""
+        if self.subrun is None:
+            raise RuntimeError("run_probe needs a probe context made by the runner")
+        return await self.subrun(probe, settings or self.settings)
 
     def record(
         self,
@@ -90,7 +103,12 @@ class Probe(ABC):
     not its set-up: it starts without waiting for them (once its ``depends_on`` and
     ``after`` are done) and calls ``await ctx.ready_to_measure()`` before measuring, so
     its set-up overlaps them. Their results are in ``ctx.dependencies`` from then on."""
-    timeout_s: ClassVar[float] = 10.0
+    timeout_s: ClassVar[float | None] = 10.0
+    """Longest the probe may take (``settings.probe_timeout_s`` overrides it); None: no limit."""
+    open_ended: ClassVar[bool] = False
+    """True for a probe that runs until it is done or stopped (the peer test, a monitor):
+    stopping it is a normal end, so the runner judges what it measured, as for a finished
+    probe, instead of marking it "stopped"."""
 
     @property
     def title(self) -> str:

@@ -2,7 +2,7 @@
 
 Connects to ``sessioncheck serve`` (``settings.server``: ``ws://``/``wss://`` URL, or
 ``local`` for a reflector started inside this process), then measures over WebRTC data
-channels (see :mod:`sessioncheck.rtc.protocols`) and a short media leg. Everything is
+channels (see :mod:`sessioncheck.rtc.measure`) and a short media leg. Everything is
 recorded as soon as it is known, so a server that stops answering leaves partial results.
 
 Measurement keys (all under ``path.``):
@@ -40,20 +40,21 @@ Measurement keys (all under ``path.``):
 from __future__ import annotations
 
 import asyncio
-import statistics
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from ..advice import catalogue
 from ..model import ProbeResult
 from ..settings import IceServer, parse_ice_url
 from .base import Probe, ProbeContext, ProbeSkipped
+from .recorders import LoadedDelay, first_turn_url, record_idle, record_media, record_pair, record_throughput
 
 if TYPE_CHECKING:
     from ..rtc.cpuwatch import PhaseCpu
     from ..rtc.measure.measurer import Measurer
     from ..rtc.measure.results import LossCount, Plan, ThroughputResult
+    from ..signalling import Signalling
 
 CONNECT_TIMEOUT_S = 8.0
 FALLBACK_ATTEMPT_S = 4.0
@@ -163,7 +164,7 @@ class PathProbe(Probe):
                 return
 
     async def _attempt(
-        self, ctx: ProbeContext, sig: Any, servers: list[IceServer], started: float,
+        self, ctx: ProbeContext, sig: Signalling, servers: list[IceServer], started: float,
         timeout_s: float, last: bool, negotiated: int | None,
     ) -> bool:
         """One connection with ``servers``; False when it did not connect and not ``last``.
@@ -209,10 +210,7 @@ class PathProbe(Probe):
             pair = selected_pair(pc)
             relay_tcp = False
             if pair is not None:
-                transport = _transport(pair.local_type, pair.transport, servers)
-                ctx.record("path.candidate_type", pair.local_type)
-                ctx.record("path.remote_candidate_type", pair.remote_type)
-                ctx.record("path.transport", transport)
+                transport = record_pair(ctx.record, "path.", pair, servers)
                 relay_tcp = pair.local_type == "relay" and transport in ("tcp", "tls")
             ctx.progress(0.1, "connected")
             if await ctx.ready_to_measure() > STALE_WAIT_S:
@@ -249,26 +247,11 @@ class PathProbe(Probe):
     async def _phases(self, ctx: ProbeContext, m: Measurer, gate: asyncio.Event, relay_tcp: bool) -> None:
         """``relay_tcp``: relayed over TCP/TLS, where delay under load is not judged."""
         from ..rtc.measure.media import VIDEO_BITRATE, run_media
-        from ..rtc.measure.timing import LOSS_EXTEND_MAX_S, drain_wait_s, loss_stream_pps, percentile
+        from ..rtc.measure.timing import LOSS_EXTEND_MAX_S, drain_wait_s, loss_stream_pps
         from ..rtc.measure.wire import STREAM_PACED_UP
 
         idle = await m.idle()
-        ctx.record("path.pings", len(idle.rtts_ms), "count")
-        if idle.pings_sent:
-            lost = 100.0 * (idle.pings_sent - len(idle.rtts_ms)) / idle.pings_sent
-            ctx.record("path.pings_lost_pct", round(lost, 2), "%")
-        idle_median: float | None = None
-        if idle.rtts_ms:
-            idle_median = statistics.median(idle.rtts_ms)
-            ctx.record("path.rtt_ms", round(idle_median, 2), "ms", [round(r, 3) for r in idle.rtts_ms])
-            ctx.record("path.rtt_p95_ms", round(percentile(idle.rtts_ms, 95), 2), "ms")
-        for key, value in (
-            ("path.jitter_up_ms", idle.jitter_up_ms),
-            ("path.jitter_down_ms", idle.jitter_down_ms),
-        ):
-            if value is not None:
-                ctx.record(key, round(value, 2), "ms")
-        ctx.record("path.paced_packets", idle.paced_up_sent, "count")
+        idle_median = record_idle(ctx.record, "path.", idle)
         # loss from the paced packets now (kept if the server stops later); refined below
         loss_up, loss_down = idle.loss_up, idle.loss_down
         self._record_loss(ctx, loss_up, loss_down)
@@ -276,31 +259,18 @@ class PathProbe(Probe):
 
         if relay_tcp:
             ctx.record("path.loaded_rtt_not_judged", LOADED_RTT_TCP_RELAY)
-        loaded_by: dict[str, list[float]] = {}
-
-        def record_loaded(direction: str, rtts: list[float]) -> None:
-            if not rtts:
-                return
-            loaded_by[direction] = rtts
-            ctx.record(f"path.loaded_rtt_{direction}_ms", round(statistics.median(rtts), 2), "ms",
-                       [round(r, 3) for r in rtts])
-            if idle_median is not None:
-                worst = max(statistics.median(r) for r in loaded_by.values()) - idle_median
-                ctx.record("path.loaded_rtt_delta_ms", round(max(0.0, worst), 2), "ms")
-
+        loaded = LoadedDelay(ctx.record, "path.", idle_median)
         rates: dict[str, float] = {}
 
         def record_capacity(direction: str, result: ThroughputResult) -> None:
-            ctx.record(f"path.{direction}_kbps", round(result.kbps, 1), "kbps",
-                       [round(r, 1) for r in result.windows_kbps])
-            ctx.record(f"path.{direction}_test_s", round(result.duration_s, 2), "s")
+            record_throughput(ctx.record, "path.", direction, result)
             ctx.record(f"path.{direction}_kbps_capped", result.capped)
             if result.capped:
                 ctx.record(f"path.{direction}_kbps_capped_why", result.capped_why)
             if result.socket_drops is not None:
                 ctx.record(f"path.{direction}_socket_drops", result.socket_drops, "count")
             rates[direction] = result.kbps
-            record_loaded(direction, result.loaded_rtts_ms)
+            loaded.add(direction, result.loaded_rtts_ms)
             ctx.progress(0.55 if direction == "up" else 0.8, f"{direction}_measured")
 
         record_capacity("up", await m.upload())
@@ -354,12 +324,12 @@ class PathProbe(Probe):
         up_report = asyncio.ensure_future(m.stream_sent_report(STREAM_LOSS_UP, up_sent))
         try:
             media = await run_media(m, gate, m.plan.media_s, video_bitrate=bitrate)
-            self._record_media(ctx, media.seconds, media.sent, media.received)
+            record_media(ctx.record, "path.", media)
             loss_up = loss_up + await m.guard(up_report)
         finally:
             up_report.cancel()
             down_stream.cancel()
-        record_loaded("down", m.rtts_since(*down.loaded_span))
+        loaded.add("down", m.rtts_since(*down.loaded_span))
         paced_down, jitter_down = m.paced_down(idle.paced_up_sent)
         if jitter_down is not None:
             ctx.record("path.jitter_down_ms", round(jitter_down, 2), "ms")
@@ -400,54 +370,6 @@ class PathProbe(Probe):
         waits = [c["waited"] for c in server if "waited" in c]
         if waits:
             ctx.record("path.server_cpu_wait_pct", round(100.0 * max(waits), 1), "%")
-
-
-    def _record_media(
-        self, ctx: ProbeContext, seconds: float, sent: dict[str, dict[str, int]], received: dict[str, Any]
-    ) -> None:
-        ctx.record("path.media.seconds", seconds, "s")
-        for kind in ("audio", "video"):
-            s = sent.get(kind, {})
-            r = received.get(kind)
-            if s:
-                ctx.record(f"path.media.{kind}_sent_kbps", round(s["bytes_sent"] * 8 / 1000 / seconds, 1), "kbps")
-                ctx.record(f"path.media.{kind}_packets_sent", s["packets_sent"], "count")
-            if not isinstance(r, dict):
-                continue
-            got = int(r.get("packets_received") or 0)
-            lost = int(r.get("packets_lost") or 0)
-            ctx.record(f"path.media.{kind}_packets_received", got, "count")
-            if got + lost:
-                ctx.record(f"path.media.{kind}_loss_pct", round(100.0 * lost / (got + lost), 2), "%")
-            if isinstance(r.get("jitter_ms"), int | float):
-                ctx.record(f"path.media.{kind}_jitter_ms", round(float(r["jitter_ms"]), 2), "ms")
-            ctx.record(f"path.media.{kind}_frames", int(r.get("frames") or 0), "count")
-            if kind == "video":
-                if r.get("width"):
-                    ctx.record("path.media.video_resolution", f"{r['width']}x{r['height']}")
-                ctx.record("path.media.video_fps", round(int(r.get("frames") or 0) / seconds, 1), "fps")
-
-
-def _transport(local_type: str, transport: str, servers: list[IceServer]) -> str:
-    """udp, tcp, or for a relay candidate the transport to the TURN server (udp/tcp/tls):
-    aiortc relays only through the first TURN URL it was given."""
-    if local_type != "relay":
-        return transport
-    first = first_turn_url(servers)
-    if first is None:
-        return transport
-    try:
-        return parse_ice_url(first).transport
-    except ValueError:
-        return transport
-
-
-def first_turn_url(servers: list[IceServer]) -> str | None:
-    for s in servers:
-        for u in s.urls:
-            if u.strip().lower().startswith("turn"):
-                return u
-    return None
 
 
 def _url_transport(url: str) -> str:

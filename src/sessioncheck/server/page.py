@@ -33,7 +33,7 @@ PLAN_FIELDS = (
     "loaded_ping_interval_s",
     "media_s",
 )
-"""The fields of :class:`sessioncheck.rtc.protocols.Plan` the page's own measurements use."""
+"""The fields of :class:`sessioncheck.rtc.measure.results.Plan` the page's own measurements use."""
 
 JsonValue = str | int | float | bool | None | list["JsonValue"] | dict[str, "JsonValue"]
 
@@ -45,7 +45,7 @@ def browser_protocol() -> dict[str, JsonValue]:
     (:mod:`sessioncheck.rtc.measure`) and the verdict that needs no warning
     (:class:`sessioncheck.model.Verdict`)."""
     from ..model import Verdict
-    from ..peer import browser, codes, session
+    from ..peer import browser, codes, session, sync
     from ..rtc.measure import bulk, media, results, timing
     from ..rtc.measure import wire as measure
 
@@ -63,7 +63,7 @@ def browser_protocol() -> dict[str, JsonValue]:
         "channels": {
             "therapist": {k: f"{session.PREFIX[session.THERAPIST]}-{k}" for k in CHANNEL_KINDS},
             "client": {k: f"{session.PREFIX[session.CLIENT]}-{k}" for k in CHANNEL_KINDS},
-            "sync": session.SYNC_LABEL,
+            "sync": sync.SYNC_LABEL,
         },
         "peer": {"therapist": session.THERAPIST, "client": session.CLIENT, "ready_verdict": Verdict.VIDEO.value},
         "measure": {

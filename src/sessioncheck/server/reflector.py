@@ -10,9 +10,9 @@ Signalling, one WebSocket per test (JSON text messages, see :mod:`.wire`):
 3. client → ``{"type": "offer", "sdp": "...", "negotiated_id": N}`` (candidates gathered in
    full, no trickle; ``negotiated_id`` only to a server that announced
    ``negotiated_channels``: the reflector then creates the measurement channels on SCTP
-   streams N..N+2 itself, see :func:`sessioncheck.rtc.protocols.create_channels`)
+   streams N..N+2 itself, see :func:`sessioncheck.rtc.measure.wire.create_channels`)
 4. server → ``{"type": "answer", "sdp": "..."}``; the reflector peer runs the responder
-   side of :mod:`sessioncheck.rtc.protocols` until the client closes the WebSocket or the
+   side of :mod:`sessioncheck.rtc.measure` until the client closes the WebSocket or the
    test duration limit is reached (then ``{"type": "bye", "reason": "..."}``).
 
 Each test is its own task with its own peer; whatever one client sends (malformed JSON,

@@ -1,7 +1,7 @@
 // sessioncheck: the client's side of a peer test, in a web browser.
 //
 // Speaks the same protocols as `sessioncheck join` (see sessioncheck/server/rooms.py for the
-// room, sessioncheck/peer/session.py for the test, sessioncheck/rtc/protocols.py for the
+// room, sessioncheck/peer/session.py for the test, sessioncheck/rtc/measure/ for the
 // measurements): join the room with the code, offer, and then
 //   * answer the therapist's measurements on its channels (th-ctl, th-probe, th-bulk):
 //     pings, paced packets (RFC 3550 jitter and loss), bulk bytes received, media statistics;

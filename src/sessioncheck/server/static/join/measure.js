@@ -1,4 +1,4 @@
-// The measurement protocol's packets (sessioncheck/rtc/protocols.py) and the arithmetic on
+// The measurement protocol's packets (sessioncheck/rtc/measure/) and the arithmetic on
 // what arrived: RFC 3550 jitter, medians, throughput windows.
 
 import { MEASURE } from "./protocol.js";

@@ -1,7 +1,7 @@
 // The client's side of a peer test: join the room, connect, answer the therapist's
 // measurements on its channels, measure our own side on ours, exchange the results.
 // (See sessioncheck/peer/session.py for the test, sessioncheck/peer/browser.py for what a
-// browser cannot do, sessioncheck/rtc/protocols.py for the measurements.)
+// browser cannot do, sessioncheck/rtc/measure/ for the measurements.)
 
 import { CHANNELS, MEASURE, PROTOCOL, ROOM } from "./protocol.js";
 import { JitterMeter, cutWindows, median, pack, percentile, plateau, round, sustainedKbps, unpack } from "./measure.js";
