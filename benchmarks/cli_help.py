@@ -29,7 +29,9 @@ def main() -> None:
         helps.append(timed(help_cmd))
         bares.append(timed(bare_cmd))
     h, b = statistics.median(helps), statistics.median(bares)
-    print(f"sessioncheck --help   median {h * 1000:7.1f} ms  (min {min(helps) * 1000:.1f}, max {max(helps) * 1000:.1f})")
+    print(
+        f"sessioncheck --help   median {h * 1000:7.1f} ms  (min {min(helps) * 1000:.1f}, max {max(helps) * 1000:.1f})"
+    )
     print(f"python -c pass        median {b * 1000:7.1f} ms")
     print(f"ratio help / bare     {h / b:.2f}")
     print(f"target <= 300 ms: {'met' if h <= 0.3 else 'MISSED'}")

@@ -113,8 +113,7 @@ async def probe_seconds(probe_id: str, **settings: str) -> float:
 
 async def probes(pulse: bool) -> dict[str, float]:
     face = "lavfi:movie=scenarios/camera/face.jpg,loop=loop=-1:size=1,setpts=N/(30*TB),noise=alls=2:allf=t"
-    voice = ("lavfi:aevalsrc=exprs='0.3*(2*mod(120*t-6.8*cos(4.4*t),1)-1)"
-             "*pow(max(sin(2*PI*2.3*t),0),2)':s=48000")
+    voice = "lavfi:aevalsrc=exprs='0.3*(2*mod(120*t-6.8*cos(4.4*t),1)-1)*pow(max(sin(2*PI*2.3*t),0),2)':s=48000"
     out = {
         "camera probe (virtual camera, 3 s capture)": await probe_seconds("camera", camera=face),
         "microphone probe (virtual source)": await probe_seconds("microphone", microphone=voice),
@@ -123,7 +122,8 @@ async def probes(pulse: bool) -> dict[str, float]:
     if pulse:
         out["microphone probe (PulseAudio device, 3 s)"] = await probe_seconds("microphone", microphone="vmic")
         out["speaker probe (PulseAudio loop)"] = await probe_seconds(
-            "speaker", speaker="vspeaker", microphone="vspeaker_monitor")
+            "speaker", speaker="vspeaker", microphone="vspeaker_monitor"
+        )
     return out
 
 

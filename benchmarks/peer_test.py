@@ -45,13 +45,18 @@ async def main(runs: int) -> None:
         for i in range(runs):
             first, connected, whole, outcome = await one_run(srv.url)
             rows.append((first, connected, whole))
-            print(f"run {i + 1}: first measurement {first:.2f} s, connected {connected:.2f} s, "
-                  f"whole test {whole:.2f} s ({outcome})", flush=True)
+            print(
+                f"run {i + 1}: first measurement {first:.2f} s, connected {connected:.2f} s, "
+                f"whole test {whole:.2f} s ({outcome})",
+                flush=True,
+            )
     finally:
         await srv.stop()
     med = [statistics.median(c) for c in zip(*rows, strict=True)]
-    print(f"median of {runs}: code entered -> first measurement {med[0]:.2f} s (target <= 3), "
-          f"connected {med[1]:.2f} s, whole peer test {med[2]:.2f} s (target <= 15)")
+    print(
+        f"median of {runs}: code entered -> first measurement {med[0]:.2f} s (target <= 3), "
+        f"connected {med[1]:.2f} s, whole peer test {med[2]:.2f} s (target <= 15)"
+    )
 
 
 if __name__ == "__main__":

@@ -86,6 +86,7 @@ def measure(label: str, ice_file: Path, ca_file: str | None, target: float, runs
 
 # --- the full plan ----------------------------------------------------------------------------
 
+
 @contextlib.contextmanager
 def start_server(env: dict[str, str]) -> Iterator[str]:
     """``sessioncheck serve`` on a free loopback port; yields its ws:// URL."""

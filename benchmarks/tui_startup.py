@@ -40,8 +40,9 @@ class Terminal:
         self.output = bytearray()
         self.lock = threading.Lock()
         self.started = time.perf_counter()
-        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env,
-                                     close_fds=True, start_new_session=True)
+        self.proc = subprocess.Popen(
+            argv, stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True, start_new_session=True
+        )
         os.close(slave)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -125,14 +126,15 @@ def run_child_waiting_probe() -> None:
     from sessioncheck.tui.source import ScriptedRun, Step
 
     def factory(ids: tuple[str, ...]) -> ScriptedRun:
-        return ScriptedRun([
-            Step(ProbeStarted("system", "Checking your computer", 600.0)),
-            Step(Sample("system", "cpu_load_pct", 12.0, "%")),
-            Step(ProbeStarted("loopback", "waiting", 600.0), 600.0),
-        ])
+        return ScriptedRun(
+            [
+                Step(ProbeStarted("system", "Checking your computer", 600.0)),
+                Step(Sample("system", "cpu_load_pct", 12.0, "%")),
+                Step(ProbeStarted("loopback", "waiting", 600.0), 600.0),
+            ]
+        )
 
-    SessionCheckApp(Settings(), plan=("system", "loopback"), run_factory=factory,
-                    feeds=DeviceFeeds()).run()
+    SessionCheckApp(Settings(), plan=("system", "loopback"), run_factory=factory, feeds=DeviceFeeds()).run()
 
 
 def main() -> None:
@@ -145,12 +147,16 @@ def main() -> None:
         run_child_waiting_probe()
         return
     frames = [first_frame_s() for _ in range(args.runs)]
-    print(f"launch to first painted frame: median {statistics.median(frames):.3f} s "
-          f"(min {min(frames):.3f}, max {max(frames):.3f}, {args.runs} runs; target <= 1 s)")
+    print(
+        f"launch to first painted frame: median {statistics.median(frames):.3f} s "
+        f"(min {min(frames):.3f}, max {max(frames):.3f}, {args.runs} runs; target <= 1 s)"
+    )
     idle = [idle_cpu_pct(args.idle_s) for _ in range(max(1, args.runs // 2))]
-    print(f"idle CPU while waiting for a probe: median {statistics.median(idle):.2f} % of a core "
-          f"(min {min(idle):.2f}, max {max(idle):.2f}, {len(idle)} runs of {args.idle_s:g} s; "
-          "target <= 2 %)")
+    print(
+        f"idle CPU while waiting for a probe: median {statistics.median(idle):.2f} % of a core "
+        f"(min {min(idle):.2f}, max {max(idle):.2f}, {len(idle)} runs of {args.idle_s:g} s; "
+        "target <= 2 %)"
+    )
 
 
 if __name__ == "__main__":

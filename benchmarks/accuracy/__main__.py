@@ -64,8 +64,7 @@ def reference_truth(kind: str, truth: float, scenario: Scenario, key: str) -> fl
         return tcp_goodput_kbit(truth)
     if kind == "jitter" and scenario.network is not None:
         d = scenario.network.up if "up" in key else scenario.network.down
-        interval = max(10.0, 2.5 * max(scenario.network.up.jitter_ms,
-                                       scenario.network.down.jitter_ms))
+        interval = max(10.0, 2.5 * max(scenario.network.up.jitter_ms, scenario.network.down.jitter_ms))
         return expected_rfc3550_jitter(d.jitter_ms, interval, scenario.network.impairment.reorder)
     return truth
 
@@ -77,8 +76,7 @@ def _cell(v: float | None, width: int = 9) -> str:
 
 
 def _err(measured: Any, truth: float, tol: float | None) -> tuple[str, bool | None]:
-    if (not isinstance(measured, int | float) or isinstance(measured, bool)
-            or not math.isfinite(measured)):
+    if not isinstance(measured, int | float) or isinstance(measured, bool) or not math.isfinite(measured):
         return "-".rjust(8), None
     e = float(measured) - truth
     text = f"{e:+8.2f}" if abs(e) < 1000 else f"{e:+8.0f}"
@@ -91,13 +89,13 @@ def _err(measured: Any, truth: float, tol: float | None) -> tuple[str, bool | No
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks.accuracy", description=__doc__)
     p.add_argument("files", nargs="*", help=f"scenario files (default: {CATALOGUE}/*.toml)")
-    p.add_argument("--no-path", action="store_true",
-                   help="only the reference measurements (iperf3, UDP echo): validates the lab")
+    p.add_argument(
+        "--no-path", action="store_true", help="only the reference measurements (iperf3, UDP echo): validates the lab"
+    )
     p.add_argument("--json", type=Path, metavar="FILE", help="also save all numbers as JSON")
     args = p.parse_args(argv)
     try:
-        scenarios = [s for s in load_scenarios(args.files or [str(CATALOGUE)])
-                     if s.network is not None]
+        scenarios = [s for s in load_scenarios(args.files or [str(CATALOGUE)]) if s.network is not None]
     except ScenarioError as e:
         print(f"accuracy: {e}", file=sys.stderr)
         return 2
@@ -107,8 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 3
     with_path = not args.no_path and _path_probe_exists()
     if not with_path and not args.no_path:
-        print("accuracy: no path probe in this sessioncheck: printing the reference columns only",
-              file=sys.stderr)
+        print("accuracy: no path probe in this sessioncheck: printing the reference columns only", file=sys.stderr)
 
     rows: list[dict[str, Any]] = []
     misses = 0
@@ -128,8 +125,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"accuracy: {e}", file=sys.stderr)
             return 3
         truth = s.truth()
-        print(f"\n{s.name}: {s.title}" + (f"   [error: {error}]" if error else "")
-              + (f"   path probe {duration:.1f} s" if duration is not None else ""))
+        print(
+            f"\n{s.name}: {s.title}"
+            + (f"   [error: {error}]" if error else "")
+            + (f"   path probe {duration:.1f} s" if duration is not None else "")
+        )
         head = f"  {'metric':<20}{'configured':>11}"
         if with_path:
             head += f"{'path':>10}{'error':>11}"
@@ -160,10 +160,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if duration is not None:
             ok_t = duration <= PATH_PROBE_BUDGET_S
             misses += not ok_t
-            print(f"  {'path probe time':<20}{PATH_PROBE_BUDGET_S:>11.1f}{duration:>10.2f}"
-                  f"{'✓' if ok_t else '✗':>11}")
-    print("\nReference errors are against what the tool should see: iperf3 measures TCP payload "
-          "(rate × 1448/1514), the echo's jitter is 2J/3-ish at its own packet spacing.")
+            print(f"  {'path probe time':<20}{PATH_PROBE_BUDGET_S:>11.1f}{duration:>10.2f}{'✓' if ok_t else '✗':>11}")
+    print(
+        "\nReference errors are against what the tool should see: iperf3 measures TCP payload "
+        "(rate × 1448/1514), the echo's jitter is 2J/3-ish at its own packet spacing."
+    )
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2, default=str))
     if with_path:

@@ -262,13 +262,8 @@ class ProbeResult:
             probe=_str(data["probe"], "result probe"),
             status=_enum(Status, data["status"], "result status"),
             duration_s=_float(data["duration_s"]),
-            measurements=tuple(
-                Measurement.from_dict(_mapping(m, "measurement"))
-                for m in _list(data["measurements"])
-            ),
-            findings=tuple(
-                Finding.from_dict(_mapping(f, "finding")) for f in _list(data["findings"])
-            ),
+            measurements=tuple(Measurement.from_dict(_mapping(m, "measurement")) for m in _list(data["measurements"])),
+            findings=tuple(Finding.from_dict(_mapping(f, "finding")) for f in _list(data["findings"])),
             skip_reason=_opt_str(data["skip_reason"], "skip_reason"),
             error=_opt_str(data["error"], "error"),
         )
@@ -409,8 +404,7 @@ class NewerSchemaError(ModelError):
 # --- helpers for strict parsing -------------------------------------------------------------
 
 _DROPPED = dict.fromkeys(
-    [*range(0x00, 0x20), *range(0x7F, 0xA0), 0x200E, 0x200F, *range(0x202A, 0x202F),
-     *range(0x2066, 0x206A)]
+    [*range(0x00, 0x20), *range(0x7F, 0xA0), 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
 )
 _CONTROLS = {**_DROPPED, **dict.fromkeys(map(ord, "\t\n\r\v\f\u2028\u2029"), " ")}
 

@@ -79,13 +79,9 @@ def parse_ice_url(url: str) -> IceUrl:
     if transport_q is not None:
         transport_q = transport_q.lower()
         if transport_q not in ("udp", "tcp"):
-            raise SettingsError(
-                f"ICE server URL {url!r} asks for transport {transport_q!r}: use udp or tcp"
-            )
+            raise SettingsError(f"ICE server URL {url!r} asks for transport {transport_q!r}: use udp or tcp")
         if scheme.startswith("stun"):
-            raise SettingsError(
-                f"ICE server URL {url!r}: a stun: URL takes no ?transport= (RFC 7064)"
-            )
+            raise SettingsError(f"ICE server URL {url!r}: a stun: URL takes no ?transport= (RFC 7064)")
     if secure:
         if transport_q == "udp":
             raise SettingsError(f"ICE server URL {url!r}: {scheme}: works over TCP/TLS, not UDP")
@@ -120,23 +116,19 @@ class IceServer:
     @classmethod
     def from_dict(cls, data: object, where: str = "iceServers") -> IceServer:
         if not isinstance(data, Mapping):
-            raise SettingsError(f"{where}: each ICE server must be an object with \"urls\"")
+            raise SettingsError(f'{where}: each ICE server must be an object with "urls"')
         urls = data.get("urls", data.get("url"))
         if isinstance(urls, str):
             urls = [urls]
         if not isinstance(urls, list) or not urls or not all(isinstance(u, str) for u in urls):
-            raise SettingsError(f"{where}: an ICE server needs \"urls\": a URL or a list of URLs")
+            raise SettingsError(f'{where}: an ICE server needs "urls": a URL or a list of URLs')
         for key in ("username", "credential"):
             if key in data and not isinstance(data[key], str):
-                raise SettingsError(f"{where}: \"{key}\" must be text")
-        server = cls(
-            urls=tuple(urls), username=data.get("username"), credential=data.get("credential")
-        )
+                raise SettingsError(f'{where}: "{key}" must be text')
+        server = cls(urls=tuple(urls), username=data.get("username"), credential=data.get("credential"))
         for u in server.parsed():  # validate now, so the user hears it before anything runs
             if u.is_turn and (server.username is None or server.credential is None):
-                raise SettingsError(
-                    f"{where}: TURN server {u.url} needs a username and a credential"
-                )
+                raise SettingsError(f"{where}: TURN server {u.url} needs a username and a credential")
         return server
 
 
@@ -196,8 +188,9 @@ class _Limit:
     above: bool = False
 
 
-def _limit(low: float | None = 0.0, high: float | None = None, *, above: bool = False,
-           kind: str = "number") -> dict[str, _Limit]:
+def _limit(
+    low: float | None = 0.0, high: float | None = None, *, above: bool = False, kind: str = "number"
+) -> dict[str, _Limit]:
     """A field's ``metadata``: its :class:`_Limit` (fields without one: a number, 0 or more)."""
     return {"limit": _Limit(kind, low, high, above)}
 
@@ -415,16 +408,19 @@ def _threshold(name: str, v: object, limit: _Limit, where: str) -> object:
             raise SettingsError(f"{where}: threshold {name} must be a whole number, 0 or more")
         return v
     if kind == "rates":
-        if not isinstance(v, list) or not v or not all(
-            isinstance(r, int) and not isinstance(r, bool) and 0 < r <= 1_000_000 for r in v
+        if (
+            not isinstance(v, list)
+            or not v
+            or not all(isinstance(r, int) and not isinstance(r, bool) and 0 < r <= 1_000_000 for r in v)
         ):
             raise SettingsError(f"{where}: threshold {name} must be a list of sample rates (whole numbers of Hz)")
         return tuple(v)
     if kind == "range":
         pair = [_within(x, low, high, above) for x in v] if isinstance(v, list) and len(v) == 2 else []
         if len(pair) != 2 or pair[0] is None or pair[1] is None or pair[0] > pair[1]:
-            raise SettingsError(f"{where}: threshold {name} must be two numbers from {low:g} to {high:g}, "
-                                "the smaller first")
+            raise SettingsError(
+                f"{where}: threshold {name} must be two numbers from {low:g} to {high:g}, the smaller first"
+            )
         return (pair[0], pair[1])
     number = _within(v, low, high, above)
     if number is None:
@@ -457,8 +453,17 @@ def _finite(v: object) -> TypeGuard[int | float]:
 
 
 _TOP_KEYS = {
-    "ice_servers", "ca_file", "probes", "server", "token", "thresholds",
-    "probe_timeout_s", "redact", "camera", "microphone", "speaker",
+    "ice_servers",
+    "ca_file",
+    "probes",
+    "server",
+    "token",
+    "thresholds",
+    "probe_timeout_s",
+    "redact",
+    "camera",
+    "microphone",
+    "speaker",
     "gentle",
 }
 
@@ -468,8 +473,7 @@ def settings_from_mapping(data: Mapping[str, object], where: str) -> Settings:
     unknown = set(data) - _TOP_KEYS
     if unknown:
         raise SettingsError(
-            f"{where}: unknown setting(s) {', '.join(sorted(unknown))}; "
-            f"known: {', '.join(sorted(_TOP_KEYS))}"
+            f"{where}: unknown setting(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(_TOP_KEYS))}"
         )
     s = Settings()
     if "ice_servers" in data:

@@ -35,20 +35,21 @@ def test_uniform_jitter_has_the_configured_spread(lab: Lab) -> None:
     assert r.received == 250
     assert abs(r.up_owd_mean_ms - 30) <= 2, r
     assert abs(r.up_owd_sd_ms - j / math.sqrt(3)) <= 1.0, r  # uniform: sd = J/√3 = 5.8 ms
-    assert abs(r.up_jitter_ms - 2 * j / 3) <= 3.0, r           # RFC 3550: 2J/3 = 6.7 ms
+    assert abs(r.up_jitter_ms - 2 * j / 3) <= 3.0, r  # RFC 3550: 2J/3 = 6.7 ms
     assert r.down_owd_sd_ms < 1, r
     assert r.reordered == 0
 
 
 def test_fifo_mode_keeps_order_and_reorder_mode_does_not(lab: Lab) -> None:
-    apply(lab, Impairment(up=Direction(delay_ms=20, jitter_ms=10),
-                          down=Direction(delay_ms=20, jitter_ms=10), reorder=True))
+    apply(
+        lab,
+        Impairment(up=Direction(delay_ms=20, jitter_ms=10), down=Direction(delay_ms=20, jitter_ms=10), reorder=True),
+    )
     start_echo_server(lab)
     r = udp_echo(lab, count=300, interval_ms=2)
     assert r.reordered > 20, r  # packets 2 ms apart with ± 10 ms overtake each other often
     with Lab() as fifo:
-        apply(fifo, Impairment(up=Direction(delay_ms=20, jitter_ms=10),
-                               down=Direction(delay_ms=20, jitter_ms=10)))
+        apply(fifo, Impairment(up=Direction(delay_ms=20, jitter_ms=10), down=Direction(delay_ms=20, jitter_ms=10)))
         start_echo_server(fifo)
         r2 = udp_echo(fifo, count=300, interval_ms=2)
         assert r2.received == 300 and r2.reordered == 0, r2

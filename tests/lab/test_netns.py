@@ -34,8 +34,11 @@ def test_ipv6_is_disabled_and_offloads_are_off(lab: Lab) -> None:
         assert lab.run(ns, ["sysctl", "-n", "net.ipv6.conf.all.disable_ipv6"]).strip() == "1"
         assert "inet6" not in lab.run(ns, ["ip", "addr"])
     features = lab.run(lab.ns.router, ["ethtool", "-k", "rc"])
-    for feature in ("tcp-segmentation-offload: off", "generic-segmentation-offload: off",
-                    "generic-receive-offload: off"):
+    for feature in (
+        "tcp-segmentation-offload: off",
+        "generic-segmentation-offload: off",
+        "generic-receive-offload: off",
+    ):
         assert feature in features
 
 
@@ -48,9 +51,12 @@ def test_teardown_kills_processes_and_deletes_namespaces(lab_ok: None) -> None:
         lab.run(lab.ns.server, ["sh", "-c", "sleep 301 >/dev/null 2>&1 &"])
         stray = lab.run(lab.ns.server, ["ip", "netns", "identify", "self"], check=False)
         del stray
-        pids = [int(p) for p in subprocess.run(
-            ["ip", "netns", "pids", lab.ns.server], capture_output=True, text=True
-        ).stdout.split()]
+        pids = [
+            int(p)
+            for p in subprocess.run(
+                ["ip", "netns", "pids", lab.ns.server], capture_output=True, text=True
+            ).stdout.split()
+        ]
         assert len(pids) == 2
     assert not names & _all_netns()
     for p in procs:

@@ -18,8 +18,13 @@ from sessioncheck.lab.scenario import (
 )
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "scenarios" / "network"
-NETWORK_CODES = {"network.upload_low", "network.loss_high", "network.rtt_high",
-                 "network.bufferbloat", "network.udp_blocked"}
+NETWORK_CODES = {
+    "network.upload_low",
+    "network.loss_high",
+    "network.rtt_high",
+    "network.bufferbloat",
+    "network.udp_blocked",
+}
 
 
 def _write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
@@ -30,8 +35,17 @@ def _write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
 
 def test_catalogue_loads_and_covers_the_required_conditions() -> None:
     scenarios = {s.name: s for s in load_scenarios([CATALOGUE])}
-    assert {"clean-fibre", "home-wifi", "congested-wifi", "mobile-hotspot", "satellite",
-            "heavy-loss", "asymmetric-dsl", "bufferbloat", "udp-blocked"} <= set(scenarios)
+    assert {
+        "clean-fibre",
+        "home-wifi",
+        "congested-wifi",
+        "mobile-hotspot",
+        "satellite",
+        "heavy-loss",
+        "asymmetric-dsl",
+        "bufferbloat",
+        "udp-blocked",
+    } <= set(scenarios)
     cw = scenarios["congested-wifi"].network
     assert cw is not None
     assert (cw.up.rate_kbit, cw.up.delay_ms, cw.up.jitter_ms, cw.up.loss_pct) == (800, 60, 15, 3)
@@ -78,32 +92,41 @@ def test_truth_uses_the_delay_stage_model() -> None:
     assert 3 < t["path.jitter_up_ms"] < 2 * 15 / 3  # FIFO at 5 ms spacing: below 2J/3
 
 
-@pytest.mark.parametrize(("text", "match"), [
-    ('title = "x"\ncolour = 1\n[expect]\n', r"unknown key\(s\) 'colour' in the top level"),
-    ('title = "x"\n[network]\nup_kbps = 5\n[expect]\n', r"unknown key\(s\) 'up_kbps' in \[network\]"),
-    ('title = "x"\n[network]\n[expect]\nfindigs = []\n', r"unknown key\(s\) 'findigs' in \[expect\]"),
-    ('title = "x"\n[network]\n[expect]\nmeasurements = { "a" = [1] }\n', r"must be \[low, high\]"),
-    ('title = "x"\n[network]\n[expect]\nmeasurements = { "a" = [3, 1] }\n', "low 3 is above high 1"),
-    ('title = "x"\n[network]\n[expect]\nmeasurements = { "a" = [1, "b"] }\n', "must be a number"),
-    ('[network]\n[expect]\n', "needs a title"),
-    ('title = "x"\n[network]\n', r"needs an \[expect\] table"),
-    ('title = "x"\n[network\n', "not valid TOML"),
-    ('title = "x"\n[network]\ndelay_ms = 5\njitter_ms = 9\n[expect]\n', "cannot exceed the delay"),
-    ('title = "x"\n[network]\nloss_pct = "3"\n[expect]\n', "network.loss_pct must be a number"),
-    ('title = "x"\n[network]\nblock_udp = 1\n[expect]\n', "must be true or false"),
-    ('title = "x"\n[network]\n[expect]\nverdict = "great"\n', "is not one of: video"),
-    ('title = "x"\n[network]\n[expect]\nfindings = ["a"]\nabsent = ["a"]\n', "both a finding and absent"),
-    ('title = "x"\nargs = ["{nope}"]\n[network]\n[expect]\n', "unknown placeholder"),
-    ('title = "x"\n[expect]\n', "say which probes to run"),
-    ('title = "x"\nprobes = []\n[expect]\n', "at least one probe"),
-    ('title = "x"\nprobes = ["speaker"]\n[virtual_audio]\nvolume = 3\n[expect]\n',
-     r"unknown key\(s\) 'volume' in \[virtual_audio\]"),
-    ('title = "x"\nprobes = ["speaker"]\n[virtual_audio]\nspeaker_volume_pct = 151\n[expect]\n',
-     r"speaker_volume_pct must be 0 … 150, not 151"),
-    ('title = "x"\nprobes = ["speaker"]\n[virtual_audio]\nspeaker_muted = "yes"\n[expect]\n',
-     "virtual_audio.speaker_muted must be true or false"),
-    ('title = "x"\n[network]\n[virtual_audio]\n[expect]\n', r"either \[network\] or \[virtual_audio\]"),
-])
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ('title = "x"\ncolour = 1\n[expect]\n', r"unknown key\(s\) 'colour' in the top level"),
+        ('title = "x"\n[network]\nup_kbps = 5\n[expect]\n', r"unknown key\(s\) 'up_kbps' in \[network\]"),
+        ('title = "x"\n[network]\n[expect]\nfindigs = []\n', r"unknown key\(s\) 'findigs' in \[expect\]"),
+        ('title = "x"\n[network]\n[expect]\nmeasurements = { "a" = [1] }\n', r"must be \[low, high\]"),
+        ('title = "x"\n[network]\n[expect]\nmeasurements = { "a" = [3, 1] }\n', "low 3 is above high 1"),
+        ('title = "x"\n[network]\n[expect]\nmeasurements = { "a" = [1, "b"] }\n', "must be a number"),
+        ("[network]\n[expect]\n", "needs a title"),
+        ('title = "x"\n[network]\n', r"needs an \[expect\] table"),
+        ('title = "x"\n[network\n', "not valid TOML"),
+        ('title = "x"\n[network]\ndelay_ms = 5\njitter_ms = 9\n[expect]\n', "cannot exceed the delay"),
+        ('title = "x"\n[network]\nloss_pct = "3"\n[expect]\n', "network.loss_pct must be a number"),
+        ('title = "x"\n[network]\nblock_udp = 1\n[expect]\n', "must be true or false"),
+        ('title = "x"\n[network]\n[expect]\nverdict = "great"\n', "is not one of: video"),
+        ('title = "x"\n[network]\n[expect]\nfindings = ["a"]\nabsent = ["a"]\n', "both a finding and absent"),
+        ('title = "x"\nargs = ["{nope}"]\n[network]\n[expect]\n', "unknown placeholder"),
+        ('title = "x"\n[expect]\n', "say which probes to run"),
+        ('title = "x"\nprobes = []\n[expect]\n', "at least one probe"),
+        (
+            'title = "x"\nprobes = ["speaker"]\n[virtual_audio]\nvolume = 3\n[expect]\n',
+            r"unknown key\(s\) 'volume' in \[virtual_audio\]",
+        ),
+        (
+            'title = "x"\nprobes = ["speaker"]\n[virtual_audio]\nspeaker_volume_pct = 151\n[expect]\n',
+            r"speaker_volume_pct must be 0 … 150, not 151",
+        ),
+        (
+            'title = "x"\nprobes = ["speaker"]\n[virtual_audio]\nspeaker_muted = "yes"\n[expect]\n',
+            "virtual_audio.speaker_muted must be true or false",
+        ),
+        ('title = "x"\n[network]\n[virtual_audio]\n[expect]\n', r"either \[network\] or \[virtual_audio\]"),
+    ],
+)
 def test_bad_files_get_clear_errors(tmp_path: Path, text: str, match: str) -> None:
     p = _write(tmp_path, text)
     with pytest.raises(ScenarioError, match=match) as e:
@@ -119,22 +142,28 @@ def test_missing_file_and_empty_folder(tmp_path: Path) -> None:
 
 
 def test_device_scenario_without_network(tmp_path: Path) -> None:
-    s = load_scenario(_write(tmp_path, 'title = "cam"\nprobes = ["system"]\n'
-                                       'args = ["--camera", "lavfi:testsrc"]\n[expect]\n'))
+    s = load_scenario(
+        _write(tmp_path, 'title = "cam"\nprobes = ["system"]\nargs = ["--camera", "lavfi:testsrc"]\n[expect]\n')
+    )
     assert s.network is None and s.probes == ("system",) and s.truth() == {}
 
 
 def test_virtual_audio_table(tmp_path: Path) -> None:
-    s = load_scenario(_write(tmp_path, 'title = "spk"\nprobes = ["speaker"]\n[virtual_audio]\n'
-                                       'speaker_volume_pct = 30\n[expect]\n'))
+    s = load_scenario(
+        _write(tmp_path, 'title = "spk"\nprobes = ["speaker"]\n[virtual_audio]\nspeaker_volume_pct = 30\n[expect]\n')
+    )
     assert s.virtual_audio == VirtualAudioSpec(speaker_volume_pct=30.0, speaker_muted=False)
     bare = load_scenario(_write(tmp_path, 'title = "cam"\nprobes = ["camera"]\n[expect]\n'))
     assert bare.virtual_audio is None
 
 
 def test_per_direction_overrides(tmp_path: Path) -> None:
-    s = load_scenario(_write(tmp_path, 'title = "x"\n[network]\ndelay_ms = 10\nup_delay_ms = 30\n'
-                                       'loss_pct = 1\ndown_loss_pct = 4\n[expect]\n'))
+    s = load_scenario(
+        _write(
+            tmp_path,
+            'title = "x"\n[network]\ndelay_ms = 10\nup_delay_ms = 30\nloss_pct = 1\ndown_loss_pct = 4\n[expect]\n',
+        )
+    )
     assert s.network is not None
     assert (s.network.up.delay_ms, s.network.down.delay_ms) == (30, 10)
     assert (s.network.up.loss_pct, s.network.down.loss_pct) == (1, 4)
@@ -142,26 +171,46 @@ def test_per_direction_overrides(tmp_path: Path) -> None:
 
 
 def test_compare_reports_hits_and_misses(tmp_path: Path) -> None:
-    s = load_scenario(_write(tmp_path, (
-        'title = "x"\n[network]\n[expect]\n'
-        'measurements = { "path.rtt_ms" = [10, 20], "path.up_kbps" = [100, 200], '
-        '"path.candidate_type" = "relay", "path.down_kbps" = [1, 2] }\n'
-        'findings = ["network.loss_high", "network.rtt_high"]\nabsent = ["network.udp_blocked"]\n'
-        'verdict = "video"\n')))
-    report = {"verdict": "audio_only", "results": [{
-        "probe": "path", "status": "warn", "duration_s": 7.5,
-        "measurements": [{"key": "path.rtt_ms", "value": 15.0, "unit": "ms"},
-                         {"key": "path.up_kbps", "value": 250.0, "unit": "kbps"},
-                         {"key": "path.candidate_type", "value": "relay", "unit": ""}],
-        "findings": [{"code": "network.loss_high"}, {"code": "network.udp_blocked"}],
-    }]}
+    s = load_scenario(
+        _write(
+            tmp_path,
+            (
+                'title = "x"\n[network]\n[expect]\n'
+                'measurements = { "path.rtt_ms" = [10, 20], "path.up_kbps" = [100, 200], '
+                '"path.candidate_type" = "relay", "path.down_kbps" = [1, 2] }\n'
+                'findings = ["network.loss_high", "network.rtt_high"]\nabsent = ["network.udp_blocked"]\n'
+                'verdict = "video"\n'
+            ),
+        )
+    )
+    report = {
+        "verdict": "audio_only",
+        "results": [
+            {
+                "probe": "path",
+                "status": "warn",
+                "duration_s": 7.5,
+                "measurements": [
+                    {"key": "path.rtt_ms", "value": 15.0, "unit": "ms"},
+                    {"key": "path.up_kbps", "value": 250.0, "unit": "kbps"},
+                    {"key": "path.candidate_type", "value": "relay", "unit": ""},
+                ],
+                "findings": [{"code": "network.loss_high"}, {"code": "network.udp_blocked"}],
+            }
+        ],
+    }
     o = ScenarioOutcome(s)
     compare(s, report, o)
     result = {c.what: c.ok for c in o.checks}
     assert result == {
-        "path.rtt_ms": True, "path.up_kbps": False, "path.candidate_type": True,
-        "path.down_kbps": False, "finding network.loss_high": True,
-        "finding network.rtt_high": False, "absent network.udp_blocked": False, "verdict": False,
+        "path.rtt_ms": True,
+        "path.up_kbps": False,
+        "path.candidate_type": True,
+        "path.down_kbps": False,
+        "finding network.loss_high": True,
+        "finding network.rtt_high": False,
+        "absent network.udp_blocked": False,
+        "verdict": False,
     }
     assert not o.passed and o.probe_duration_s == {"path": 7.5}
 
@@ -179,12 +228,26 @@ def test_compare_reports_hits_and_misses(tmp_path: Path) -> None:
 def test_loss_outside_one_point_passes_only_as_binomial_noise(
     tmp_path: Path, loss: float, packets: int, ok: bool
 ) -> None:
-    s = load_scenario(_write(tmp_path, (
-        'title = "x"\n[network]\nloss_pct = 8\n[expect]\n'
-        'measurements = { "path.loss_up_pct" = [7, 9] }\n')))
-    report = {"results": [{"probe": "path", "status": "warn", "duration_s": 9.0, "findings": [],
-                           "measurements": [{"key": "path.loss_up_pct", "value": loss, "unit": "%"},
-                                            {"key": "path.loss_up_packets", "value": packets, "unit": "count"}]}]}
+    s = load_scenario(
+        _write(
+            tmp_path,
+            ('title = "x"\n[network]\nloss_pct = 8\n[expect]\nmeasurements = { "path.loss_up_pct" = [7, 9] }\n'),
+        )
+    )
+    report = {
+        "results": [
+            {
+                "probe": "path",
+                "status": "warn",
+                "duration_s": 9.0,
+                "findings": [],
+                "measurements": [
+                    {"key": "path.loss_up_pct", "value": loss, "unit": "%"},
+                    {"key": "path.loss_up_packets", "value": packets, "unit": "count"},
+                ],
+            }
+        ]
+    }
     o = ScenarioOutcome(s)
     compare(s, report, o)
     (check,) = o.checks
@@ -195,13 +258,19 @@ def test_loss_outside_one_point_passes_only_as_binomial_noise(
 @pytest.mark.usefixtures("lab_ok", "nfqueue_ok")
 def test_runner_end_to_end(tmp_path: Path) -> None:
     """The real runner, the real serve and check: a hit, a deliberate miss, exit code 1."""
-    _write(tmp_path, (
-        'title = "Short link"\n[network]\nup_kbit = 5000\ndown_kbit = 5000\ndelay_ms = 15\n'
-        '[expect]\nmeasurements = { "path.rtt_ms" = [20, 60], "path.pings" = [100000, 200000] }\n'
-        'absent = ["network.udp_blocked"]\n'), "a-link.toml")
+    _write(
+        tmp_path,
+        (
+            'title = "Short link"\n[network]\nup_kbit = 5000\ndown_kbit = 5000\ndelay_ms = 15\n'
+            '[expect]\nmeasurements = { "path.rtt_ms" = [20, 60], "path.pings" = [100000, 200000] }\n'
+            'absent = ["network.udp_blocked"]\n'
+        ),
+        "a-link.toml",
+    )
     _write(tmp_path, 'title = "No network"\nprobes = ["system"]\n[expect]\n', "b-system.toml")
-    done = subprocess.run([sys.executable, "-m", "sessioncheck.lab", "run", str(tmp_path)],
-                          capture_output=True, text=True, timeout=150)
+    done = subprocess.run(
+        [sys.executable, "-m", "sessioncheck.lab", "run", str(tmp_path)], capture_output=True, text=True, timeout=150
+    )
     out = done.stdout
     assert done.returncode == 1, out + done.stderr
     assert "FAIL  a-link: Short link" in out
@@ -214,8 +283,9 @@ def test_runner_end_to_end(tmp_path: Path) -> None:
 
 def test_runner_rejects_a_bad_file_with_exit_2(tmp_path: Path) -> None:
     p = _write(tmp_path, 'title = "x"\n[network]\nupp = 1\n[expect]\n')
-    done = subprocess.run([sys.executable, "-m", "sessioncheck.lab", "run", str(p)],
-                          capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [sys.executable, "-m", "sessioncheck.lab", "run", str(p)], capture_output=True, text=True, timeout=30
+    )
     assert done.returncode == 2
     assert "unknown key(s) 'upp' in [network]" in done.stderr
     assert "Traceback" not in done.stderr
@@ -227,9 +297,11 @@ def test_media_leg_reads_the_video_stream_not_its_retransmissions(tmp_path: Path
     overwrites the video's: the media leg must still count the video stream's packets."""
     from sessioncheck.lab.runner import run_scenario
 
-    path = _write(tmp_path, (
-        'title = "Lossy"\n[network]\nup_kbit = 10000\ndown_kbit = 10000\ndelay_ms = 10\n'
-        'loss_pct = 8\n[expect]\n'), "lossy.toml")
+    path = _write(
+        tmp_path,
+        ('title = "Lossy"\n[network]\nup_kbit = 10000\ndown_kbit = 10000\ndelay_ms = 10\nloss_pct = 8\n[expect]\n'),
+        "lossy.toml",
+    )
     o = run_scenario(load_scenario(path))
     assert o.error is None, o.error
     why = ({k: v for k, v in o.measurements.items() if k in ("path.outcome", "path.detail")}, o.probe_status)
@@ -259,15 +331,19 @@ def test_download_delay_under_load_counts_the_pongs_still_queued(
         compare_report(scenario, report, outcome)
 
     monkeypatch.setattr(runner, "compare", keep)
-    path = _write(tmp_path, (
-        'title = "Deep download queue"\n[network]\nup_kbit = 10000\ndown_kbit = 3000\n'
-        'delay_ms = 10\ndown_queue_ms = 700\n[expect]\n'), "deep.toml")
+    path = _write(
+        tmp_path,
+        (
+            'title = "Deep download queue"\n[network]\nup_kbit = 10000\ndown_kbit = 3000\n'
+            "delay_ms = 10\ndown_queue_ms = 700\n[expect]\n"
+        ),
+        "deep.toml",
+    )
     o = runner.run_scenario(load_scenario(path))
     assert o.error is None, o.error
     m = o.measurements
     assert m.get("path.outcome") == "ok", (m.get("path.outcome"), m.get("path.detail"))
-    loaded = next(x for r in reports[0]["results"] for x in r["measurements"]
-                  if x["key"] == "path.loaded_rtt_down_ms")
+    loaded = next(x for r in reports[0]["results"] for x in r["measurements"] if x["key"] == "path.loaded_rtt_down_ms")
     idle = m["path.rtt_ms"]
     assert loaded["value"] - idle >= 250.0, (idle, loaded)
     # one ping every 50 ms through a hold of about 0.7 s

@@ -56,9 +56,17 @@ def test_blocked_udp_is_blocked_and_tcp_still_works(lab: Lab) -> None:
     start_iperf3_server(lab)
     assert iperf3(lab, "up", seconds=1, omit_s=0) > 10_000  # TCP passes at full speed
     # ...and UDP inside the server namespace (where coturn relays) is untouched.
-    lab.run(lab.ns.server, ["python3", "-c", (
-        "import socket; a=socket.socket(2,2); a.bind(('10.77.2.2',0)); b=socket.socket(2,2);"
-        "b.sendto(b'x', a.getsockname()); a.settimeout(2); assert a.recv(9)==b'x'")])
+    lab.run(
+        lab.ns.server,
+        [
+            "python3",
+            "-c",
+            (
+                "import socket; a=socket.socket(2,2); a.bind(('10.77.2.2',0)); b=socket.socket(2,2);"
+                "b.sendto(b'x', a.getsockname()); a.settimeout(2); assert a.recv(9)==b'x'"
+            ),
+        ],
+    )
 
 
 @pytest.mark.usefixtures("iperf3_ok")
@@ -89,12 +97,15 @@ def test_tbf_parameters() -> None:
     assert limit == pytest.approx(50_000 * 1000 / 8, rel=0.01)
 
 
-@pytest.mark.parametrize(("imp", "match"), [
-    (Impairment(up=Direction(rate_kbit=0)), "rate"),
-    (Impairment(down=Direction(delay_ms=5, jitter_ms=6)), "cannot exceed"),
-    (Impairment(up=Direction(loss_pct=120)), "outside 0-100"),
-    (Impairment(up=Direction(delay_ms=-1)), "≥ 0"),
-])
+@pytest.mark.parametrize(
+    ("imp", "match"),
+    [
+        (Impairment(up=Direction(rate_kbit=0)), "rate"),
+        (Impairment(down=Direction(delay_ms=5, jitter_ms=6)), "cannot exceed"),
+        (Impairment(up=Direction(loss_pct=120)), "outside 0-100"),
+        (Impairment(up=Direction(delay_ms=-1)), "≥ 0"),
+    ],
+)
 def test_impossible_impairments_are_refused(imp: Impairment, match: str) -> None:
     with pytest.raises(ImpairmentError, match=match):
         imp.validate()

@@ -19,7 +19,11 @@ class Proc:
         self.lines: queue.Queue[str] = queue.Queue()
         self.err: list[str] = []
         self.p = subprocess.Popen(
-            [*prefix, *argv], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [*prefix, *argv],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
         )
         self._out: list[str] = []

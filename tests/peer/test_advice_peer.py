@@ -13,11 +13,21 @@ def m(**values: Value) -> Measures:
 
 
 def clean(side: str) -> dict[str, Value]:
-    return {f"peer__{side}__{k}": v for k, v in {
-        "rtt_ms": 40.0, "up_kbps": 8000.0, "jitter_up_ms": 2.0, "jitter_down_ms": 2.0,
-        "loss_up_pct": 0.0, "loss_down_pct": 0.0, "candidate_type": "host", "transport": "udp",
-        "reported": True, "loaded_rtt_delta_ms": 20.0,
-    }.items()}
+    return {
+        f"peer__{side}__{k}": v
+        for k, v in {
+            "rtt_ms": 40.0,
+            "up_kbps": 8000.0,
+            "jitter_up_ms": 2.0,
+            "jitter_down_ms": 2.0,
+            "loss_up_pct": 0.0,
+            "loss_down_pct": 0.0,
+            "candidate_type": "host",
+            "transport": "udp",
+            "reported": True,
+            "loaded_rtt_delta_ms": 20.0,
+        }.items()
+    }
 
 
 def by_code(findings: list) -> dict:  # type: ignore[type-arg]
@@ -31,8 +41,12 @@ def test_clean_path_has_only_the_summary() -> None:
 
 
 def test_clients_slow_upload_is_blamed_on_the_client_with_their_wifi() -> None:
-    values = {**clean("therapist"), **clean("client"), "peer__client__up_kbps": 420.0,
-              "peer__client__system__iface__wlan0__kind": "wifi"}
+    values = {
+        **clean("therapist"),
+        **clean("client"),
+        "peer__client__up_kbps": 420.0,
+        "peer__client__system__iface__wlan0__kind": "wifi",
+    }
     fs = by_code(judge(m(peer__outcome="ok", **values), Thresholds(), False))
     assert "peer.therapist_upload_low" not in fs
     f = fs["peer.client_upload_low"]
@@ -47,9 +61,14 @@ def test_clients_slow_upload_is_blamed_on_the_client_with_their_wifi() -> None:
 
 
 def test_therapists_problems_are_the_therapists() -> None:
-    values = {**clean("therapist"), **clean("client"), "peer__therapist__up_kbps": 1500.0,
-              "peer__therapist__loss_up_pct": 6.0, "peer__client__loss_down_pct": 4.0,
-              "peer__therapist__system__cpu_others_pct": 97.0}
+    values = {
+        **clean("therapist"),
+        **clean("client"),
+        "peer__therapist__up_kbps": 1500.0,
+        "peer__therapist__loss_up_pct": 6.0,
+        "peer__client__loss_down_pct": 4.0,
+        "peer__therapist__system__cpu_others_pct": 97.0,
+    }
     fs = by_code(judge(m(peer__outcome="ok", **values), Thresholds(), False))
     assert {"peer.therapist_upload_low", "peer.therapist_loss_high", "peer.therapist_cpu_busy"} <= set(fs)
     assert not any(c.startswith("peer.client_") for c in fs)
@@ -61,8 +80,12 @@ def test_therapists_problems_are_the_therapists() -> None:
 
 
 def test_relay_says_whose_network_blocks_direct_connections() -> None:
-    values = {**clean("therapist"), **clean("client"), "peer__client__candidate_type": "relay",
-              "peer__client__transport": "tcp"}
+    values = {
+        **clean("therapist"),
+        **clean("client"),
+        "peer__client__candidate_type": "relay",
+        "peer__client__transport": "tcp",
+    }
     fs = by_code(judge(m(peer__outcome="ok", **values), Thresholds(), False))
     assert "peer.client_udp_blocked" in fs and "peer.therapist_udp_blocked" not in fs
     text = fs["peer.summary"].for_audience(Audience.THERAPIST).text
@@ -71,14 +94,19 @@ def test_relay_says_whose_network_blocks_direct_connections() -> None:
 
 def test_partial_results_name_who_left() -> None:
     values = {**clean("therapist"), "peer__client__reported": False}
-    fs = by_code(judge(m(peer__outcome="peer_left", peer__detail="the client left the test", **values),
-                       Thresholds(), False))
+    fs = by_code(
+        judge(m(peer__outcome="peer_left", peer__detail="the client left the test", **values), Thresholds(), False)
+    )
     assert "peer.client_left" in fs and "peer.therapist_left" not in fs
 
 
 def test_refusals_are_single_plain_findings() -> None:
-    for outcome, code in (("bad_code", "peer.code_invalid"), ("expired", "peer.code_expired"),
-                          ("used", "peer.code_used"), ("rate_limited", "peer.rate_limited")):
+    for outcome, code in (
+        ("bad_code", "peer.code_invalid"),
+        ("expired", "peer.code_expired"),
+        ("used", "peer.code_used"),
+        ("rate_limited", "peer.rate_limited"),
+    ):
         fs = judge(m(peer__outcome=outcome, peer__detail="x", peer__retry_after_s=42.0), Thresholds(), False)
         assert [f.code for f in fs] == [code]
     limited = judge(m(peer__outcome="rate_limited", peer__detail="x", peer__retry_after_s=42.0), Thresholds(), False)

@@ -36,20 +36,38 @@ class Browser:
         self.log = log
         self._log_file = log.open("w")
         self.p = subprocess.Popen(
-            [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={self.profile}", "--use-fake-ui-for-media-stream",
-             "--use-fake-device-for-media-stream", "--autoplay-policy=no-user-gesture-required",
-             "--enable-logging=stderr", "--v=0", url],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._log_file,
+            [
+                str(CHROMIUM),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--user-data-dir={self.profile}",
+                "--use-fake-ui-for-media-stream",
+                "--use-fake-device-for-media-stream",
+                "--autoplay-policy=no-user-gesture-required",
+                "--enable-logging=stderr",
+                "--v=0",
+                url,
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=self._log_file,
             start_new_session=True,  # Chromium's helpers share its process group: killed together
         )
 
     def console(self) -> str:
         """What the page logged: Chromium's own log lines start with "[pid:tid:..." and are left
         out unless they carry the page's console output (whose messages may span lines)."""
-        return "\n".join(line for line in self.log.read_text(errors="replace").splitlines()
-                         if not line.startswith("[") or ":CONSOLE" in line)
+        return "\n".join(
+            line
+            for line in self.log.read_text(errors="replace").splitlines()
+            if not line.startswith("[") or ":CONSOLE" in line
+        )
 
     def kill(self) -> None:
         if self.p.poll() is None:

@@ -41,8 +41,12 @@ def test_normalise_accepts_what_people_type(typed: str) -> None:
 
 @pytest.mark.parametrize(
     ("typed", "says"),
-    [("4KQ-7PZ", "9 letters and digits"), ("4KQ-7PZ-M2O", "never use 0, 1, I, L, O or U"),
-     ("", "9 letters"), ("4KQ-7PZ-M2!", "contains !")],
+    [
+        ("4KQ-7PZ", "9 letters and digits"),
+        ("4KQ-7PZ-M2O", "never use 0, 1, I, L, O or U"),
+        ("", "9 letters"),
+        ("4KQ-7PZ-M2!", "contains !"),
+    ],
 )
 def test_normalise_explains_bad_codes(typed: str, says: str) -> None:
     with pytest.raises(codes.BadCode, match=re.escape(says)):

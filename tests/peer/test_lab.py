@@ -38,12 +38,10 @@ def _host_and_join(lab: Lab, tmp_path: Path, *args: str, join_s: float = 45) -> 
     try:
         (tmp_path / "therapist").mkdir()
         (tmp_path / "client").mkdir()
-        host = Proc(sessioncheck("host", *args), tmp_path / "therapist",
-                    prefix=lab.exec_argv(lab.ns.server, []))
+        host = Proc(sessioncheck("host", *args), tmp_path / "therapist", prefix=lab.exec_argv(lab.ns.server, []))
         procs.append(host)
         code = host.wait_for("CODE ", 20).split()[1]
-        join = Proc(sessioncheck("join", code, *args), tmp_path / "client",
-                    prefix=lab.exec_argv(lab.ns.client, []))
+        join = Proc(sessioncheck("join", code, *args), tmp_path / "client", prefix=lab.exec_argv(lab.ns.client, []))
         procs.append(join)
         _, out_join, err_join = join.finish(join_s)
         _, out_host, err_host = host.finish(15)
@@ -56,8 +54,10 @@ def _host_and_join(lab: Lab, tmp_path: Path, *args: str, join_s: float = 45) -> 
 def test_clients_limited_upload_is_blamed_on_the_client(lab: Lab, tmp_path: Path) -> None:
     apply(lab, Impairment(up=Direction(rate_kbit=CLIENT_UP_KBIT)))
     (out_host, err_host), (out_join, err_join) = _host_and_join(lab, tmp_path, "--server", start_serve(lab))
-    reports = {role: json.loads(next((tmp_path / role).glob("sessioncheck-peer-*.json")).read_text())
-               for role in ("therapist", "client")}
+    reports = {
+        role: json.loads(next((tmp_path / role).glob("sessioncheck-peer-*.json")).read_text())
+        for role in ("therapist", "client")
+    }
     assert reports["therapist"] == reports["client"], (err_host, err_join)
     report = reports["therapist"]
     v = {m["key"]: m["value"] for m in report["results"][0]["measurements"]}
@@ -85,12 +85,29 @@ def test_blocked_udp_client_relays_through_the_turn_url_that_answers(lab: Lab, t
     turn = LabTurn(lab)
     try:
         ice_file = tmp_path / "ice-servers.json"
-        ice_file.write_text(json.dumps([{
-            "urls": [turn.turn_udp_url, turn.turn_tcp_url, turn.turn_tls_url],
-            "username": USERNAME, "credential": PASSWORD}]))
+        ice_file.write_text(
+            json.dumps(
+                [
+                    {
+                        "urls": [turn.turn_udp_url, turn.turn_tcp_url, turn.turn_tls_url],
+                        "username": USERNAME,
+                        "credential": PASSWORD,
+                    }
+                ]
+            )
+        )
         (_, err_host), (_, err_join) = _host_and_join(
-            lab, tmp_path, "--server", start_serve(lab), "--ice-servers", str(ice_file),
-            "--ca-file", str(turn.ca_file), "--no-redact", join_s=60)
+            lab,
+            tmp_path,
+            "--server",
+            start_serve(lab),
+            "--ice-servers",
+            str(ice_file),
+            "--ca-file",
+            str(turn.ca_file),
+            "--no-redact",
+            join_s=60,
+        )
     finally:
         turn.close()
     report = json.loads(next((tmp_path / "client").glob("sessioncheck-peer-*.json")).read_text())

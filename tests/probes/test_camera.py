@@ -102,9 +102,24 @@ async def test_camera_that_stops_mid_test_is_unplugged_and_keeps_its_frames(tmp_
     fifo = tmp_path / "camera.pipe"
     os.mkfifo(fifo)
     writer = subprocess.Popen(
-        ["ffmpeg", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
-         "testsrc2=size=320x240:rate=30", "-t", "0.6", "-f", "nut", "-y", str(fifo)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            "ffmpeg",
+            "-loglevel",
+            "error",
+            "-re",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc2=size=320x240:rate=30",
+            "-t",
+            "0.6",
+            "-f",
+            "nut",
+            "-y",
+            str(fifo),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         values, codes, _, _ = await run(str(fifo))

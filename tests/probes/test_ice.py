@@ -128,9 +128,7 @@ async def test_turn_url_without_transport_checks_udp_tcp_and_binding(coturn: Cot
 
 
 async def test_stun_binding_over_tls(coturn: Coturn) -> None:
-    result = await run_ice(
-        Settings(ice_servers=(IceServer(urls=(coturn.stuns_url,)),), ca_file=coturn.ca_file)
-    )
+    result = await run_ice(Settings(ice_servers=(IceServer(urls=(coturn.stuns_url,)),), ca_file=coturn.ca_file))
     v = values(result)
     assert v["ice.check1.outcome"] == "ok", v
     assert str(v["ice.check1.reflexive"]).startswith("127.0.0.1:")
@@ -163,9 +161,7 @@ async def test_wrong_password_is_turn_auth_failed(coturn: Coturn) -> None:
 async def test_closed_tcp_port_is_tcp_refused() -> None:
     port = closed_port()
     settings = Settings(
-        ice_servers=(
-            IceServer(urls=(f"turn:127.0.0.1:{port}?transport=tcp",), username="u", credential="p"),
-        )
+        ice_servers=(IceServer(urls=(f"turn:127.0.0.1:{port}?transport=tcp",), username="u", credential="p"),)
     )
     result = await run_ice(settings)
     assert values(result)["ice.check1.outcome"] == "refused"
@@ -176,9 +172,7 @@ async def test_closed_tcp_port_is_tcp_refused() -> None:
 async def test_closed_udp_port_is_udp_refused_at_once() -> None:
     port = closed_port()
     settings = Settings(
-        ice_servers=(
-            IceServer(urls=(f"turn:127.0.0.1:{port}?transport=udp",), username="u", credential="p"),
-        )
+        ice_servers=(IceServer(urls=(f"turn:127.0.0.1:{port}?transport=udp",), username="u", credential="p"),)
     )
     result = await run_ice(settings)
     v = values(result)
@@ -207,9 +201,7 @@ async def test_certificate_accepted_with_its_ca_file(coturn: Coturn) -> None:
 
 
 async def test_unreadable_ca_file_is_a_clear_error(coturn: Coturn) -> None:
-    settings = Settings(
-        ice_servers=coturn.ice_servers((coturn.turns_url,)), ca_file="/nonexistent/ca.pem"
-    )
+    settings = Settings(ice_servers=coturn.ice_servers((coturn.turns_url,)), ca_file="/nonexistent/ca.pem")
     result = await run_ice(settings)
     v = values(result)
     assert v["ice.check1.outcome"] == "error"
@@ -231,11 +223,7 @@ async def test_unknown_name_is_dns_failed(coturn: Coturn) -> None:
 
 
 async def test_silent_server_is_no_answer_within_bound(silent_port: int) -> None:
-    settings = Settings(
-        ice_servers=(
-            IceServer(urls=(f"turn:127.0.0.1:{silent_port}",), username="u", credential="p"),
-        )
-    )
+    settings = Settings(ice_servers=(IceServer(urls=(f"turn:127.0.0.1:{silent_port}",), username="u", credential="p"),))
     started = time.monotonic()
     result = await run_ice(settings)
     elapsed = time.monotonic() - started
@@ -313,7 +301,9 @@ def test_offline_with_default_servers_is_offline_within_bound() -> None:
     started = time.monotonic()
     proc = subprocess.run(
         ["unshare", "--net", sys.executable, "-c", _OFFLINE_SCRIPT],
-        capture_output=True, text=True, timeout=30,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     wall = time.monotonic() - started
     assert proc.returncode == 0, proc.stderr
@@ -351,14 +341,13 @@ def test_resolver_that_never_answers_still_ends_within_bound(tmp_path: Path) -> 
     resolv.write_text("nameserver 127.0.0.1\noptions timeout:5 attempts:2\n")
     script = tmp_path / "probe.py"
     script.write_text(_HUNG_DNS_SCRIPT)
-    shell = (
-        f"ip link set lo up && mount --bind {resolv} /etc/resolv.conf && "
-        f"exec {sys.executable} {script}"
-    )
+    shell = f"ip link set lo up && mount --bind {resolv} /etc/resolv.conf && exec {sys.executable} {script}"
     started = time.monotonic()
     proc = subprocess.run(
         ["unshare", "--net", "--mount", "sh", "-c", shell],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     wall = time.monotonic() - started
     assert proc.returncode == 0, proc.stderr
@@ -379,8 +368,12 @@ def test_plan_interprets_urls_and_merges_duplicates() -> None:
     servers = (
         IceServer(urls=("stun:a.example:3478", "stuns:a.example")),
         IceServer(
-            urls=("turn:t.example", "turn:t.example?transport=udp", "turn:t.example?transport=tcp",
-                  "turns:t.example:443?transport=tcp"),
+            urls=(
+                "turn:t.example",
+                "turn:t.example?transport=udp",
+                "turn:t.example?transport=tcp",
+                "turns:t.example:443?transport=tcp",
+            ),
             username="u",
             credential="p",
         ),
@@ -401,10 +394,20 @@ def test_plan_interprets_urls_and_merges_duplicates() -> None:
 
 async def test_records_measurements_directly_without_runner(coturn: Coturn) -> None:
     seen: list[object] = []
-    ctx = ProbeContext("ice", Settings(ice_servers=coturn.ice_servers((coturn.stun_url,))), {},
-                       seen.append)
+    ctx = ProbeContext("ice", Settings(ice_servers=coturn.ice_servers((coturn.stun_url,))), {}, seen.append)
     await IceProbe().run(ctx)
     keys = {m.key for m in ctx.measurements}
-    assert {"ice.defaults_used", "ice.checks", "ice.ok", "ice.timeout_s", "ice.best_rtt_ms",
-            "ice.check1.kind", "ice.check1.url", "ice.check1.transport", "ice.check1.outcome",
-            "ice.check1.rtt_ms", "ice.check1.reflexive", "ice.check1.elapsed_ms"} <= keys
+    assert {
+        "ice.defaults_used",
+        "ice.checks",
+        "ice.ok",
+        "ice.timeout_s",
+        "ice.best_rtt_ms",
+        "ice.check1.kind",
+        "ice.check1.url",
+        "ice.check1.transport",
+        "ice.check1.outcome",
+        "ice.check1.rtt_ms",
+        "ice.check1.reflexive",
+        "ice.check1.elapsed_ms",
+    } <= keys

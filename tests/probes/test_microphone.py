@@ -79,16 +79,20 @@ async def test_real_microphone_clean_speech(pulse: Pulse, audio_clips: AudioClip
     assert len(samples) >= 20 and {s.key for s in samples} == {"level_dbfs"}
 
 
-@pytest.mark.parametrize("clip,expected", [
-    ("silence", ["microphone.muted"]),
-    ("quiet", ["microphone.silent"]),
-    ("clipped", ["microphone.clipping"]),
-    ("noisy", ["microphone.noisy"]),
-    ("hum", ["microphone.hum"]),
-    ("narrowband", ["microphone.narrowband"]),
-])
-async def test_real_microphone_conditions(pulse: Pulse, audio_clips: AudioClips, clip: str,
-                                          expected: list[str]) -> None:
+@pytest.mark.parametrize(
+    "clip,expected",
+    [
+        ("silence", ["microphone.muted"]),
+        ("quiet", ["microphone.silent"]),
+        ("clipped", ["microphone.clipping"]),
+        ("noisy", ["microphone.noisy"]),
+        ("hum", ["microphone.hum"]),
+        ("narrowband", ["microphone.narrowband"]),
+    ],
+)
+async def test_real_microphone_conditions(
+    pulse: Pulse, audio_clips: AudioClips, clip: str, expected: list[str]
+) -> None:
     values, codes, _ = await from_vmic(pulse, audio_clips[clip])
     assert codes == expected, values
 

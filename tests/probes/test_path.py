@@ -110,9 +110,24 @@ def test_cli_against_serve_subprocess(serve) -> None:  # type: ignore[no-untyped
     """What the lab runs: `serve` in one process, `check --probes path --format json` in another."""
     _, url = serve("--token", TOKEN)
     out = subprocess.run(
-        [sys.executable, "-m", "sessioncheck", "check", "--probes", "path", "--server", url,
-         "--token", TOKEN, "--format", "json", "--quiet"],
-        capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "sessioncheck",
+            "check",
+            "--probes",
+            "path",
+            "--server",
+            url,
+            "--token",
+            TOKEN,
+            "--format",
+            "json",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     report = json.loads(out.stdout)
     # a clean loopback path: video, but only the connection was tested, so "partly checked" (exit 5)
@@ -142,7 +157,12 @@ def test_cli_against_serve_subprocess(serve) -> None:  # type: ignore[no-untyped
     ],
 )
 async def test_refusals_are_findings_not_tracebacks(
-    serve, server: str, token: str | None, outcome: str, code: str, status: Status  # type: ignore[no-untyped-def]
+    serve,
+    server: str,
+    token: str | None,
+    outcome: str,
+    code: str,
+    status: Status,  # type: ignore[no-untyped-def]
 ) -> None:
     if server == "RUNNING":
         _, server = serve("--token", TOKEN)
@@ -173,16 +193,21 @@ TURN_TLS = "turns:turn.example:5349"
 
 def _servers() -> list[IceServer]:
     # deliberately listed TLS first: the order to try is by transport, not by listing
-    return [IceServer(urls=(STUN,)),
-            IceServer(urls=(TURN_TLS, TURN_TCP, TURN_UDP), username="u", credential="p")]
+    return [IceServer(urls=(STUN,)), IceServer(urls=(TURN_TLS, TURN_TCP, TURN_UDP), username="u", credential="p")]
 
 
 def _ice(ok: dict[str, bool]) -> ProbeResult:
-    ms: list[Measurement] = [Measurement("ice.check0.url", STUN), Measurement("ice.check0.kind", "stun"),
-                             Measurement("ice.check0.outcome", "ok")]
+    ms: list[Measurement] = [
+        Measurement("ice.check0.url", STUN),
+        Measurement("ice.check0.kind", "stun"),
+        Measurement("ice.check0.outcome", "ok"),
+    ]
     for i, (url, good) in enumerate(ok.items(), start=1):
-        ms += [Measurement(f"ice.check{i}.url", url), Measurement(f"ice.check{i}.kind", "turn"),
-               Measurement(f"ice.check{i}.outcome", "ok" if good else "timeout")]
+        ms += [
+            Measurement(f"ice.check{i}.url", url),
+            Measurement(f"ice.check{i}.kind", "turn"),
+            Measurement(f"ice.check{i}.outcome", "ok" if good else "timeout"),
+        ]
     return ProbeResult(probe="ice", status=Status.PASS, duration_s=1.0, measurements=tuple(ms))
 
 

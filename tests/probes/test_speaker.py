@@ -74,8 +74,9 @@ def test_the_sweep_plays_only_once_the_recording_has_run_for_the_lead_in(speaker
     ref = chirp(SAMPLE_RATE)
     found = []
     for _ in range(LOOPS):
-        rec = play_and_record(ref, SAMPLE_RATE, speaker.speaker, speaker.monitor,
-                              lead_s=LEAD_SECONDS, tail_s=TAIL_SECONDS)
+        rec = play_and_record(
+            ref, SAMPLE_RATE, speaker.speaker, speaker.monitor, lead_s=LEAD_SECONDS, tail_s=TAIL_SECONDS
+        )
         m = find_chirp(rec.recording, ref)
         found.append((round(m.offset_samples / SAMPLE_RATE, 3), round(m.gain_db, 1)))
     assert all(abs(gain) < 3.0 for _offset, gain in found), found

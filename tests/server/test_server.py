@@ -33,8 +33,7 @@ def clock() -> ManualClock:
 @pytest.fixture
 async def server(clock: ManualClock) -> AsyncIterator[RunningServer]:
     srv = await start_server(
-        ServerConfig(host="127.0.0.1", port=0, token=TOKEN, max_tests=1, max_duration_s=20,
-                     max_message_bytes=8192),
+        ServerConfig(host="127.0.0.1", port=0, token=TOKEN, max_tests=1, max_duration_s=20, max_message_bytes=8192),
         clock=clock,
     )
     yield srv
@@ -48,8 +47,9 @@ async def no_tests_running(srv: RunningServer) -> None:
         await asyncio.wait_for(reflector.changed.wait_for(lambda: not reflector.tests), 5)
 
 
-async def hello(session: aiohttp.ClientSession, url: str, token: str | None = TOKEN
-                ) -> tuple[aiohttp.ClientWebSocketResponse, dict[str, object]]:
+async def hello(
+    session: aiohttp.ClientSession, url: str, token: str | None = TOKEN
+) -> tuple[aiohttp.ClientWebSocketResponse, dict[str, object]]:
     ws = await session.ws_connect(url)
     await ws.send_json({"type": "hello", "version": 1, "token": token})
     msg = await asyncio.wait_for(ws.receive(), 5)

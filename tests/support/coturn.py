@@ -105,10 +105,14 @@ class Coturn:
 
         ``urls`` defaults to ``(turn_udp_url, turn_tcp_url, turns_url)``.
         """
-        chosen = tuple(urls) if urls is not None else (
-            self.turn_udp_url,
-            self.turn_tcp_url,
-            self.turns_url,
+        chosen = (
+            tuple(urls)
+            if urls is not None
+            else (
+                self.turn_udp_url,
+                self.turn_tcp_url,
+                self.turns_url,
+            )
         )
         return (
             IceServer(
@@ -146,9 +150,7 @@ def free_port(host: str = HOST) -> int:
 
 
 def _openssl(*args: str, cwd: Path) -> None:
-    subprocess.run(
-        ["openssl", *args], cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
 def make_certificates(folder: Path, host: str = HOST) -> tuple[Path, Path, Path]:
@@ -166,21 +168,61 @@ def make_certificates(folder: Path, host: str = HOST) -> tuple[Path, Path, Path]
         f"subjectAltName=IP:{host},DNS:localhost\n"
     )
     _openssl(
-        "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-        "-keyout", str(ca_key), "-out", str(ca_pem), "-days", "2", "-subj", "/CN=sessioncheck test CA",
-        "-addext", "basicConstraints=critical,CA:TRUE",
-        "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-        "-addext", "subjectKeyIdentifier=hash",
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        str(ca_key),
+        "-out",
+        str(ca_pem),
+        "-days",
+        "2",
+        "-subj",
+        "/CN=sessioncheck test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+        "-addext",
+        "subjectKeyIdentifier=hash",
         cwd=folder,
     )
     _openssl(
-        "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-        "-keyout", str(key), "-out", str(csr), "-subj", "/CN=localhost",
+        "req",
+        "-new",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        str(key),
+        "-out",
+        str(csr),
+        "-subj",
+        "/CN=localhost",
         cwd=folder,
     )
     _openssl(
-        "x509", "-req", "-in", str(csr), "-CA", str(ca_pem), "-CAkey", str(ca_key),
-        "-CAcreateserial", "-out", str(cert), "-days", "2", "-extfile", str(ext),
+        "x509",
+        "-req",
+        "-in",
+        str(csr),
+        "-CA",
+        str(ca_pem),
+        "-CAkey",
+        str(ca_key),
+        "-CAcreateserial",
+        "-out",
+        str(cert),
+        "-days",
+        "2",
+        "-extfile",
+        str(ext),
         cwd=folder,
     )
     return ca_pem, cert, key
@@ -291,8 +333,15 @@ def start_coturn(
             if port == tls_port:
                 continue
             conf = write_config(
-                folder, port=port, tls_port=tls_port, cert=cert, key=key,
-                username=username, password=password, realm=realm, extra_config=extra_config,
+                folder,
+                port=port,
+                tls_port=tls_port,
+                cert=cert,
+                key=key,
+                username=username,
+                password=password,
+                realm=realm,
+                extra_config=extra_config,
             )
             log_file = folder / "turnserver.log"
             log_file.unlink(missing_ok=True)
@@ -304,9 +353,18 @@ def start_coturn(
                 stderr=subprocess.DEVNULL,
             )
             server = Coturn(
-                host=HOST, port=port, tls_port=tls_port, username=username, password=password,
-                realm=realm, ca_file=str(ca), cert_file=str(cert), key_file=str(key),
-                workdir=folder, log_file=log_file, pid=proc.pid,
+                host=HOST,
+                port=port,
+                tls_port=tls_port,
+                username=username,
+                password=password,
+                realm=realm,
+                ca_file=str(ca),
+                cert_file=str(cert),
+                key_file=str(key),
+                workdir=folder,
+                log_file=log_file,
+                pid=proc.pid,
             )
             try:
                 if _wait_ready(proc, server):

@@ -18,8 +18,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-SPEECH = ("Hello, this is a test of the microphone. I am speaking clearly, so that my "
-          "therapist can hear every word I say.")
+SPEECH = (
+    "Hello, this is a test of the microphone. I am speaking clearly, so that my therapist can hear every word I say."
+)
 
 
 @dataclass(frozen=True)
@@ -48,15 +49,26 @@ def audio_clips() -> Iterator[AudioClips]:
         _run("espeak-ng", "-w", str(root / "raw.wav"), SPEECH)
         _run("sox", str(root / "raw.wav"), "-r", "48000", str(c["speech"]))
         seconds = "7"
-        _run("sox", "-n", "-r", "48000", "-c", "1", "-b", "16", "-D", str(c["silence"]),
-             "trim", "0", seconds)
+        _run("sox", "-n", "-r", "48000", "-c", "1", "-b", "16", "-D", str(c["silence"]), "trim", "0", seconds)
         _run("sox", str(c["speech"]), str(c["quiet"]), "vol", "0.0005")
         _run("sox", str(c["speech"]), str(c["clipped"]), "gain", "18")
-        _run("sox", "-n", "-r", "48000", "-c", "1", str(root / "pink.wav"), "synth", seconds,
-             "pinknoise", "vol", "0.3")
+        _run("sox", "-n", "-r", "48000", "-c", "1", str(root / "pink.wav"), "synth", seconds, "pinknoise", "vol", "0.3")
         _run("sox", "-m", str(c["speech"]), str(root / "pink.wav"), str(c["noisy"]))
-        _run("sox", "-n", "-r", "48000", "-c", "1", str(root / "mains.wav"), "synth", seconds,
-             "sine", "50", "vol", "0.006")
+        _run(
+            "sox",
+            "-n",
+            "-r",
+            "48000",
+            "-c",
+            "1",
+            str(root / "mains.wav"),
+            "synth",
+            seconds,
+            "sine",
+            "50",
+            "vol",
+            "0.006",
+        )
         _run("sox", "-m", str(c["speech"]), str(root / "mains.wav"), str(c["hum"]))
         _run("sox", str(c["speech"]), str(c["narrowband"]), "rate", "8000", "rate", "48000")
         _run("sox", str(c["speech"]), "-c", "1", str(c["nb8k"]), "rate", "8000")
@@ -87,8 +99,14 @@ def face_crop() -> Any:
     return skimage_data.astronaut()[0:300, 100:380]
 
 
-def canvas(face: Any, *, height: int = 720, cx: int = 640, bg: tuple[int, int, int] = (120, 120, 120),
-           size: tuple[int, int] = (1280, 720)) -> Any:
+def canvas(
+    face: Any,
+    *,
+    height: int = 720,
+    cx: int = 640,
+    bg: tuple[int, int, int] = (120, 120, 120),
+    size: tuple[int, int] = (1280, 720),
+) -> Any:
     """``face`` scaled to ``height`` px tall, centred at x=``cx`` on a plain background."""
     import cv2
 
@@ -99,7 +117,7 @@ def canvas(face: Any, *, height: int = 720, cx: int = 640, bg: tuple[int, int, i
     f = cv2.resize(face, (fw, height), interpolation=cv2.INTER_AREA)
     x0, y0 = cx - fw // 2, (h_out - height) // 2
     xs, xe = max(0, x0), min(w_out, x0 + fw)
-    out[y0:y0 + height, xs:xe] = f[:, xs - x0:xe - x0]
+    out[y0 : y0 + height, xs:xe] = f[:, xs - x0 : xe - x0]
     return out
 
 

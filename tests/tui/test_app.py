@@ -73,7 +73,9 @@ async def test_whole_flow_welcome_devices_network_results(private_home: Path) ->
         network = app.network
         assert isinstance(network, NetworkScreen)
         assert {p: r.result.status for p, r in network.rows.items() if r.result} == {
-            "system": Status.PASS, "ice": Status.FAIL, "loopback": Status.WARN,
+            "system": Status.PASS,
+            "ice": Status.FAIL,
+            "loopback": Status.WARN,
         }
         assert list(network.series) == [("loopback", "rtt_ms"), ("loopback", "throughput_kbps")]
         assert list(network.series[("loopback", "rtt_ms")].values)[-1] == 1.1
@@ -91,10 +93,7 @@ async def test_whole_flow_welcome_devices_network_results(private_home: Path) ->
         # Therapist wording, then support wording with the evidence.
         await pilot.press("w")
         fixes = [text_of(s) for s in app.screen.query(".fix").results(Static)]
-        assert any(
-            f.for_audience(Audience.THERAPIST).title in fix
-            for f in app.report.findings for fix in fixes
-        )
+        assert any(f.for_audience(Audience.THERAPIST).title in fix for f in app.report.findings for fix in fixes)
         await pilot.click("#audience-support")
         await pilot.pause()
         assert app.audience is Audience.SUPPORT
@@ -135,13 +134,13 @@ async def test_skip_devices_goes_straight_to_the_check() -> None:
 
 async def test_keys_are_handled_while_a_slow_probe_runs(private_home: Path) -> None:
     # A probe that starts and then takes 60 s: the interface must keep answering.
-    factory = scripted_factory([system_ok()], extra=[Step(ProbeStarted("ice", "slow", 60.0)),
-                                                     Step(ProbeStarted("loopback", "x", 1), 60.0)])
+    factory = scripted_factory(
+        [system_ok()], extra=[Step(ProbeStarted("ice", "slow", 60.0)), Step(ProbeStarted("loopback", "x", 1), 60.0)]
+    )
     app = SessionCheckApp(plan=PLAN, run_factory=factory, feeds=DeviceFeeds())
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("k")
-        await until(pilot, lambda: isinstance(app.screen, NetworkScreen)
-                    and app.screen.rows["ice"].running)
+        await until(pilot, lambda: isinstance(app.screen, NetworkScreen) and app.screen.rows["ice"].running)
         assert app.running
         started = time.monotonic()
         await pilot.press("c")
@@ -170,8 +169,9 @@ async def test_keys_are_handled_while_a_slow_probe_runs(private_home: Path) -> N
 
 
 async def test_quit_mid_check_can_save_what_we_have(private_home: Path) -> None:
-    factory = scripted_factory([system_ok()], extra=[Step(ProbeStarted("ice", "slow", 60.0)),
-                                                     Step(ProbeStarted("loopback", "x", 1), 60.0)])
+    factory = scripted_factory(
+        [system_ok()], extra=[Step(ProbeStarted("ice", "slow", 60.0)), Step(ProbeStarted("loopback", "x", 1), 60.0)]
+    )
     app = SessionCheckApp(plan=PLAN, run_factory=factory, feeds=DeviceFeeds())
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("k")
@@ -200,8 +200,7 @@ async def test_keep_checking_after_quit_dialog_shows_results_that_arrived() -> N
 
 
 async def test_skipping_the_network_step_keeps_partial_results() -> None:
-    factory = scripted_factory([system_ok(), ice_ok()], extra=[Step(ProbeStarted("ice", "slow", 60.0))],
-                               delay_s=30.0)
+    factory = scripted_factory([system_ok(), ice_ok()], extra=[Step(ProbeStarted("ice", "slow", 60.0))], delay_s=30.0)
     app = SessionCheckApp(plan=("system", "ice"), run_factory=factory, feeds=DeviceFeeds())
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("k")
@@ -331,12 +330,17 @@ async def test_opened_report_shows_results_without_rerun() -> None:
 
 
 async def test_command_palette_offers_the_main_actions() -> None:
-    app = SessionCheckApp(plan=PLAN, run_factory=scripted_factory([system_ok(), ice_ok(), loopback_ok()]),
-                          feeds=DeviceFeeds())
+    app = SessionCheckApp(
+        plan=PLAN, run_factory=scripted_factory([system_ok(), ice_ok(), loopback_ok()]), feeds=DeviceFeeds()
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         titles = {c.title for c in app.get_system_commands(app.screen)}
-        assert {catalogue.phrase("tui.cmd.start"), catalogue.phrase("tui.cmd.skip"),
-                catalogue.phrase("tui.cmd.contrast"), catalogue.phrase("tui.cmd.help")} <= titles
+        assert {
+            catalogue.phrase("tui.cmd.start"),
+            catalogue.phrase("tui.cmd.skip"),
+            catalogue.phrase("tui.cmd.contrast"),
+            catalogue.phrase("tui.cmd.help"),
+        } <= titles
         await pilot.press("k")
         await until(pilot, lambda: isinstance(app.screen, ResultsScreen))
         commands = {c.title: c for c in app.get_system_commands(app.screen)}
@@ -369,13 +373,15 @@ async def test_no_color_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
         assert app.no_color
         # The verdict still reads without colour: it carries its mark and title.
         assert text_of(app.screen.query_one(VerdictBanner)).startswith(
-            "! " + catalogue.verdict_title(Verdict.AUDIO_ONLY))
+            "! " + catalogue.verdict_title(Verdict.AUDIO_ONLY)
+        )
     assert "NO_COLOR" in os.environ
 
 
 async def test_buttons_work_with_the_keyboard_alone() -> None:
-    app = SessionCheckApp(plan=PLAN, run_factory=scripted_factory([system_ok(), ice_ok(), loopback_ok()]),
-                          feeds=DeviceFeeds())
+    app = SessionCheckApp(
+        plan=PLAN, run_factory=scripted_factory([system_ok(), ice_ok(), loopback_ok()]), feeds=DeviceFeeds()
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         assert isinstance(app.focused, Button) and app.focused.id == "start"
         await pilot.press("tab", "enter")  # "Skip camera and sound"

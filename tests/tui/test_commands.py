@@ -51,7 +51,8 @@ async def test_web_serves_the_app_on_loopback() -> None:
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "sessioncheck", "web", "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     children: list[psutil.Process] = []
     try:

@@ -48,8 +48,7 @@ async def test_real_runner_with_coturn_system_and_loopback(coturn: Coturn) -> No
 
 
 async def test_real_wrong_turn_password_reaches_the_results(coturn: Coturn) -> None:
-    settings = Settings(ice_servers=coturn.ice_servers(password="not-the-password"),
-                        ca_file=str(coturn.ca_file))
+    settings = Settings(ice_servers=coturn.ice_servers(password="not-the-password"), ca_file=str(coturn.ca_file))
     app = SessionCheckApp(settings, plan=("ice",), feeds=DeviceFeeds(), audience=Audience.SUPPORT)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("k")
@@ -73,8 +72,9 @@ async def test_quitting_a_real_run_cancels_it_and_leaves_nothing_behind() -> Non
         app = SessionCheckApp(settings, plan=("system", "ice"), feeds=DeviceFeeds())
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press("k")
-            await until(pilot, lambda: isinstance(app.screen, NetworkScreen)
-                        and app.screen.rows["ice"].running, timeout=20)
+            await until(
+                pilot, lambda: isinstance(app.screen, NetworkScreen) and app.screen.rows["ice"].running, timeout=20
+            )
             run = app.current_run
             assert run is not None
             await pilot.press("q")
@@ -99,15 +99,18 @@ async def test_real_path_to_a_real_check_server_reaches_the_results(coturn: Cotu
     import subprocess
     import sys
 
-    serve = subprocess.Popen([sys.executable, "-m", "sessioncheck", "serve", "--port", "0"],
-                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "sessioncheck", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         assert serve.stdout is not None
         found = re.search(r"ws://\S+/ws", serve.stdout.readline())
         assert found, "sessioncheck serve did not say where it listens"
         settings = Settings(ice_servers=coturn.ice_servers(), ca_file=str(coturn.ca_file), server=found.group(0))
-        app = SessionCheckApp(settings, plan=("system", "ice", "path"), feeds=DeviceFeeds(),
-                              audience=Audience.SUPPORT)
+        app = SessionCheckApp(settings, plan=("system", "ice", "path"), feeds=DeviceFeeds(), audience=Audience.SUPPORT)
         async with app.run_test(size=(80, 24)) as pilot:
             await pilot.press("k")
             await until(pilot, lambda: isinstance(app.screen, ResultsScreen), timeout=60)

@@ -9,8 +9,7 @@ from sessioncheck.tui.widgets.series import format_value
 
 
 def test_half_blocks_put_two_pixel_rows_in_one_cell() -> None:
-    frame = np.array([[[255, 0, 0], [0, 0, 255]],
-                      [[0, 255, 0], [255, 255, 255]]], dtype=np.uint8)
+    frame = np.array([[[255, 0, 0], [0, 0, 255]], [[0, 255, 0], [255, 255, 255]]], dtype=np.uint8)
     (line,) = half_block_lines(frame, width=2, rows=1)
     segments = list(line)
     assert "".join(s.text for s in segments) == UPPER_HALF * 2

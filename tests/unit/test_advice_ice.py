@@ -30,8 +30,7 @@ def measurements(
     for i, (kind, transport, outcome) in enumerate(checks, 1):
         p = f"ice.check{i}."
         host = "turn.example"
-        values |= {p + "kind": kind, p + "url": url, p + "host": host, p + "port": 3478,
-                   p + "transport": transport}
+        values |= {p + "kind": kind, p + "url": url, p + "host": host, p + "port": 3478, p + "transport": transport}
         if kind == "turn":
             values[p + "username"] = "alice"
         if outcome is None:
@@ -67,15 +66,15 @@ TLS_OK: Check = ("turn", "tls", "ok")
     [
         ([STUN_OK, UDP_OK, TCP_OK, TLS_OK], set()),
         ([("stun", "udp", "dns_failed")] * 3, {"ice.servers_unreachable", "ice.dns_failed"}),
-        ([("stun", "udp", "timeout"), ("turn", "udp", "timeout"), ("turn", "tcp", "timeout")],
-         {"ice.servers_unreachable", "ice.no_answer"}),
+        (
+            [("stun", "udp", "timeout"), ("turn", "udp", "timeout"), ("turn", "tcp", "timeout")],
+            {"ice.servers_unreachable", "ice.no_answer"},
+        ),
         ([("stun", "udp", "unreachable")], {"ice.servers_unreachable", "ice.no_answer"}),
         ([("turn", "tcp", "refused")], {"ice.servers_unreachable", "ice.tcp_refused"}),
         ([("turn", "tls", "refused")], {"ice.servers_unreachable", "ice.tcp_refused"}),
-        ([("stun", "udp", "refused"), ("turn", "udp", "refused")],
-         {"ice.servers_unreachable", "ice.udp_refused"}),
-        ([STUN_OK, ("turn", "udp", "auth_failed"), ("turn", "tcp", "auth_failed")],
-         {"ice.turn_auth_failed"}),
+        ([("stun", "udp", "refused"), ("turn", "udp", "refused")], {"ice.servers_unreachable", "ice.udp_refused"}),
+        ([STUN_OK, ("turn", "udp", "auth_failed"), ("turn", "tcp", "auth_failed")], {"ice.turn_auth_failed"}),
         # The server answered (with a refusal): reachable, so not "unreachable".
         ([("turn", "udp", "auth_failed"), ("turn", "tcp", "auth_failed")], {"ice.turn_auth_failed"}),
         ([STUN_OK, UDP_OK, ("turn", "tls", "tls_rejected")], {"ice.tls_rejected"}),
@@ -83,12 +82,10 @@ TLS_OK: Check = ("turn", "tls", "ok")
         ([STUN_OK, ("turn", "udp", "error")], {"ice.server_error"}),
         ([STUN_OK, ("turn", "udp", "something_new")], {"ice.server_error"}),
         # UDP silent everywhere, TCP/TLS fine: one "UDP blocked", no per-check no_answer.
-        ([("stun", "udp", "timeout"), ("turn", "udp", "timeout"), TCP_OK, TLS_OK],
-         {"ice.udp_blocked"}),
+        ([("stun", "udp", "timeout"), ("turn", "udp", "timeout"), TCP_OK, TLS_OK], {"ice.udp_blocked"}),
         # Some UDP works: a silent UDP check is that server's problem, not a blocked network.
         ([STUN_OK, ("turn", "udp", "timeout"), TCP_OK], {"ice.no_answer"}),
-        ([("turn", "udp", "timeout"), ("turn", "tcp", "timeout")],
-         {"ice.servers_unreachable", "ice.no_answer"}),
+        ([("turn", "udp", "timeout"), ("turn", "tcp", "timeout")], {"ice.servers_unreachable", "ice.no_answer"}),
         ([STUN_OK, ("stun", "udp", "dns_failed")], {"ice.dns_failed"}),
     ],
 )
@@ -122,9 +119,7 @@ def test_default_public_servers(checks: list[Check], best: float | None, expecte
         ([("stun", "udp", None)], True, False, set()),
     ],
 )
-def test_unfinished_checks(
-    checks: list[Check], defaults: bool, timed_out: bool, expected: set[str]
-) -> None:
+def test_unfinished_checks(checks: list[Check], defaults: bool, timed_out: bool, expected: set[str]) -> None:
     assert codes(measurements(checks, defaults=defaults), timed_out) == expected
 
 
@@ -161,9 +156,7 @@ def test_offline_counts_what_failed() -> None:
 def test_udp_blocked_counts() -> None:
     ms = measurements([("stun", "udp", "timeout"), ("turn", "udp", "timeout"), TLS_OK])
     (f,) = findings(ms)
-    assert "2 UDP check(s) got no answer while 1 TCP/TLS check(s) succeeded" in f.for_audience(
-        Audience.SUPPORT
-    ).text
+    assert "2 UDP check(s) got no answer while 1 TCP/TLS check(s) succeeded" in f.for_audience(Audience.SUPPORT).text
 
 
 def test_no_answer_names_port_and_detail() -> None:

@@ -23,8 +23,11 @@ GOOD: dict[str, Value] = {
     ("changes", "expected", "verdict"),
     [
         ({}, set(), Verdict.VIDEO),
-        ({"loopback.outcome": "connect_failed", "loopback.detail": "no connection after 6 s"},
-         {"loopback.connect_failed"}, Verdict.PHONE),
+        (
+            {"loopback.outcome": "connect_failed", "loopback.detail": "no connection after 6 s"},
+            {"loopback.connect_failed"},
+            Verdict.PHONE,
+        ),
         ({"loopback.connect_s": 4.0}, {"loopback.connect_slow"}, Verdict.VIDEO),
         ({"loopback.rtt_p95_ms": 45.0}, {"loopback.rtt_high"}, Verdict.AUDIO_ONLY),
         ({"loopback.throughput_kbps": 2000.0}, {"loopback.throughput_low"}, Verdict.AUDIO_ONLY),

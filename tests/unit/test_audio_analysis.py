@@ -123,7 +123,7 @@ def test_chirp_found_with_its_delay_and_level(delay_s: float, gain: float) -> No
     rng = np.random.default_rng(7)
     rec = rng.normal(0, 0.001, int(1.2 * RATE)).astype(np.float32)
     start = int(delay_s * RATE)
-    rec[start:start + ref.size] += gain * ref
+    rec[start : start + ref.size] += gain * ref
     m = find_chirp(rec, ref)
     assert m.found
     assert m.offset_samples == start

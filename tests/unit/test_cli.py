@@ -49,8 +49,9 @@ def test_check_json_to_stdout_progress_to_stderr(tmp_path: Path) -> None:
     out_file = tmp_path / "report.json"
     config = tmp_path / "lax.toml"
     config.write_text(LAX)
-    out = sc("check", "--probes", "system,loopback", "--format", "json", "--output", str(out_file),
-             "--config", str(config))
+    out = sc(
+        "check", "--probes", "system,loopback", "--format", "json", "--output", str(out_file), "--config", str(config)
+    )
     data = json.loads(out.stdout)
     validate(data)
     assert [r["probe"] for r in data["results"]] == ["system", "loopback"]
@@ -77,8 +78,17 @@ def _my_addresses() -> set[str]:
 
 def test_no_address_of_this_machine_in_output_by_default(tmp_path: Path) -> None:
     out_file = tmp_path / "r.json"
-    out = sc("check", "--probes", "system,loopback", "--format", "json", "--output", str(out_file),
-             "--stun", "stun:127.0.0.1:9")
+    out = sc(
+        "check",
+        "--probes",
+        "system,loopback",
+        "--format",
+        "json",
+        "--output",
+        str(out_file),
+        "--stun",
+        "stun:127.0.0.1:9",
+    )
     texts = [out.stdout, out.stderr, out_file.read_text()]
     text_out = sc("report", "show", str(out_file), "--format", "text")
     texts.append(text_out.stdout)

@@ -33,14 +33,17 @@ def test_holders_names_the_process_that_has_the_device_open(tmp_path: Path) -> N
     assert holders(str(tmp_path / "nobody-has-this")) == ()
 
 
-@pytest.mark.parametrize("exc,kind", [
-    (PermissionError(errno.EACCES, "Permission denied"), "permission"),
-    (OSError(errno.EBUSY, "Device or resource busy"), "busy"),
-    (FileNotFoundError(errno.ENOENT, "No such file"), "missing"),
-    (OSError(errno.ENODEV, "No such device"), "unplugged"),
-    (OSError(errno.EIO, "Input/output error"), "unplugged"),
-    (OSError(errno.EINVAL, "Invalid argument"), "invalid"),
-])
+@pytest.mark.parametrize(
+    "exc,kind",
+    [
+        (PermissionError(errno.EACCES, "Permission denied"), "permission"),
+        (OSError(errno.EBUSY, "Device or resource busy"), "busy"),
+        (FileNotFoundError(errno.ENOENT, "No such file"), "missing"),
+        (OSError(errno.ENODEV, "No such device"), "unplugged"),
+        (OSError(errno.EIO, "Input/output error"), "unplugged"),
+        (OSError(errno.EINVAL, "Invalid argument"), "invalid"),
+    ],
+)
 def test_os_errors_map_to_device_problems(exc: OSError, kind: str) -> None:
     assert classify_os_error(exc) == kind
 
@@ -54,14 +57,19 @@ def test_pyav_errors_keep_their_kind() -> None:
 
 
 def test_linux_cameras_from_sysfs(tmp_path: Path) -> None:
-    for node, name, index in (("video0", "Integrated Camera", "0"), ("video1", "Integrated Camera", "1"),
-                              ("video2", "USB Webcam", "0")):
+    for node, name, index in (
+        ("video0", "Integrated Camera", "0"),
+        ("video1", "Integrated Camera", "1"),
+        ("video2", "USB Webcam", "0"),
+    ):
         (tmp_path / node).mkdir()
         (tmp_path / node / "name").write_text(name + "\n")
         (tmp_path / node / "index").write_text(index + "\n")
     cams = _linux_cameras(tmp_path)
     assert [(c.index, c.name, c.target) for c in cams] == [
-        (0, "Integrated Camera", "/dev/video0"), (2, "USB Webcam", "/dev/video2")]
+        (0, "Integrated Camera", "/dev/video0"),
+        (2, "USB Webcam", "/dev/video2"),
+    ]
 
 
 def test_camera_specs(tmp_path: Path) -> None:
@@ -97,13 +105,19 @@ def test_audio_specs(tmp_path: Path) -> None:
 
 
 def test_devices_command_lists_the_virtual_devices(pulse: Pulse) -> None:
-    out = subprocess.run([sys.executable, "-m", "sessioncheck", "devices", "--format", "json"],
-                         capture_output=True, text=True, env=pulse.env, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-m", "sessioncheck", "devices", "--format", "json"],
+        capture_output=True,
+        text=True,
+        env=pulse.env,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     found = json.loads(out.stdout)
     names = {d["name"] for d in found["audio"]}
     assert {"vmic", "vspeaker", "vspeaker_monitor"} <= names
     assert found["cameras"] == [] or all("target" in c for c in found["cameras"])
-    text = subprocess.run([sys.executable, "-m", "sessioncheck", "devices"],
-                          capture_output=True, text=True, env=pulse.env, timeout=60)
+    text = subprocess.run(
+        [sys.executable, "-m", "sessioncheck", "devices"], capture_output=True, text=True, env=pulse.env, timeout=60
+    )
     assert "vmic" in text.stdout and "Cameras" in text.stdout

@@ -86,7 +86,13 @@ def test_sustained_rate_over_three_windows() -> None:
     from sessioncheck.rtc.measure.bulk import sustained_kbps
 
     # (start ms, end ms, bytes): 200 ms windows; 25 000 B per 200 ms = 1000 kbit/s
-    ramp = [(0.0, 200.0, 50_000), (200.0, 400.0, 5_000), (400.0, 600.0, 25_000),
-            (600.0, 800.0, 25_000), (800.0, 1000.0, 25_000), (1000.0, 1200.0, 20_000)]
+    ramp = [
+        (0.0, 200.0, 50_000),
+        (200.0, 400.0, 5_000),
+        (400.0, 600.0, 25_000),
+        (600.0, 800.0, 25_000),
+        (800.0, 1000.0, 25_000),
+        (1000.0, 1200.0, 20_000),
+    ]
     assert sustained_kbps(ramp) == pytest.approx(1000.0)
     assert sustained_kbps([]) == 0.0

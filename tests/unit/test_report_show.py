@@ -61,8 +61,13 @@ def peer_report() -> Report:
     }
     measurements = combined_measurements("T3ST", sides, PeerOutcome.OK, "")
     result = result_of("peer", measurements, Thresholds(), duration_s=combined_duration(sides))
-    return assemble_report([result], host=combined_host(sides), created="2026-11-25T10:00:00+00:00",
-                           needed=NEEDED_FOR_PEER, interrupted=False)
+    return assemble_report(
+        [result],
+        host=combined_host(sides),
+        created="2026-11-25T10:00:00+00:00",
+        needed=NEEDED_FOR_PEER,
+        interrupted=False,
+    )
 
 
 @pytest.mark.parametrize("audience", ["client", "therapist", "support"])

@@ -70,7 +70,7 @@ def test_ice_servers_file(tmp_path: Path) -> None:
     [
         ("{not json", "not valid JSON"),
         ('{"urls": "stun:x"}', "expected a JSON list"),
-        ('[{"urls": []}]', "needs \"urls\""),
+        ('[{"urls": []}]', 'needs "urls"'),
         ('[{"urls": "turn:x"}]', "needs a username and a credential"),
         ('[{"urls": "bogus:x"}]', "not valid"),
     ],

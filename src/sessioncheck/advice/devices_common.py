@@ -40,7 +40,8 @@ def device_problem(prefix: str, kind: str, m: Measures) -> Finding | None:
     device = m.text(f"{prefix}.device") or kind
     detail = m.text(f"{prefix}.detail") or outcome
     evidence: dict[str, Value] = {
-        f"{prefix}.outcome": outcome, f"{prefix}.detail": detail,
+        f"{prefix}.outcome": outcome,
+        f"{prefix}.detail": detail,
     }
     values: dict[str, object] = {"device": device, "detail": detail}
     if outcome == DeviceErrorKind.BUSY:

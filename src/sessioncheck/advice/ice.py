@@ -155,9 +155,7 @@ def _per_check(checks: list[_Check]) -> list[Finding]:
         evidence: dict[str, Value] = {}
         for c in [*udp_silent, *stream_ok]:
             evidence.update(c.evidence())
-        out.append(
-            finding("ice.udp_blocked", evidence, udp_failed=len(udp_silent), tcp_ok=len(stream_ok))
-        )
+        out.append(finding("ice.udp_blocked", evidence, udp_failed=len(udp_silent), tcp_ok=len(stream_ok)))
     for (code, _), group in grouped.items():
         out.append(_check_finding(code, group))
     return out

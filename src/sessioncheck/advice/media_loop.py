@@ -27,10 +27,20 @@ def _judge(m: Measures, t: Thresholds, p: str, fps_key: str, encode_key: str) ->
     fps480 = m.num(f"{p}.fps_480p")
     if fps480 is not None and fps480 < t.media_fps_share_min * target:
         enc = m.num(f"{p}.encode_ms_480p") or 0.0
-        return [finding("media_loop.cpu_too_slow",
-                        {f"{p}.fps_480p": fps480, f"{p}.encode_ms_480p": enc,
-                         f"{p}.top_processes": m.value(f"{p}.top_processes")},
-                        top=_top(m, p), fps=fps480, target=target, encode_ms=enc)]
+        return [
+            finding(
+                "media_loop.cpu_too_slow",
+                {
+                    f"{p}.fps_480p": fps480,
+                    f"{p}.encode_ms_480p": enc,
+                    f"{p}.top_processes": m.value(f"{p}.top_processes"),
+                },
+                top=_top(m, p),
+                fps=fps480,
+                target=target,
+                encode_ms=enc,
+            )
+        ]
     fps720 = m.num(f"{p}.{fps_key}")
     headroom = m.num(f"{p}.cpu_headroom_pct")
     if fps720 is None:
@@ -39,10 +49,21 @@ def _judge(m: Measures, t: Thresholds, p: str, fps_key: str, encode_key: str) ->
     short_cpu = headroom is not None and headroom < t.media_cpu_headroom_min_pct
     if short_fps or short_cpu:
         enc = m.num(f"{p}.{encode_key}") or 0.0
-        return [finding("media_loop.cpu_short",
-                        {f"{p}.{fps_key}": fps720, f"{p}.cpu_headroom_pct": headroom,
-                         f"{p}.{encode_key}": enc, f"{p}.top_processes": m.value(f"{p}.top_processes")},
-                        top=_top(m, p), fps=fps720, target=target, encode_ms=enc,
-                        headroom=headroom if headroom is not None else 0.0,
-                        threshold=t.media_cpu_headroom_min_pct)]
+        return [
+            finding(
+                "media_loop.cpu_short",
+                {
+                    f"{p}.{fps_key}": fps720,
+                    f"{p}.cpu_headroom_pct": headroom,
+                    f"{p}.{encode_key}": enc,
+                    f"{p}.top_processes": m.value(f"{p}.top_processes"),
+                },
+                top=_top(m, p),
+                fps=fps720,
+                target=target,
+                encode_ms=enc,
+                headroom=headroom if headroom is not None else 0.0,
+                threshold=t.media_cpu_headroom_min_pct,
+            )
+        ]
     return []

@@ -88,8 +88,12 @@ def judge(m: Measures, t: Thresholds, timed_out: bool) -> list[Finding]:
         f = finding(
             "network.rtt_high",
             {"path.rtt_ms": rtt, "path.rtt_p95_ms": m.value("path.rtt_p95_ms")},
-            rtt_ms=rtt, rtt_s=rtt / 1000.0, rtt_p95_ms=m.num("path.rtt_p95_ms") or rtt,
-            pings=int(m.num("path.pings") or 0), fair=t.rtt_fair_ms, poor=t.rtt_poor_ms,
+            rtt_ms=rtt,
+            rtt_s=rtt / 1000.0,
+            rtt_p95_ms=m.num("path.rtt_p95_ms") or rtt,
+            pings=int(m.num("path.pings") or 0),
+            fair=t.rtt_fair_ms,
+            poor=t.rtt_poor_ms,
         )
         out.append(_escalate(f, Severity.FAIL, Impact.VIDEO) if rtt > t.rtt_poor_ms else f)
 
@@ -101,8 +105,12 @@ def judge(m: Measures, t: Thresholds, timed_out: bool) -> list[Finding]:
         f = finding(
             "network.jitter_high",
             {"path.jitter_up_ms": j_up, "path.jitter_down_ms": j_down},
-            direction=direction, jitter_ms=worst, jitter_up=_fmt(j_up, "ms"),
-            jitter_down=_fmt(j_down, "ms"), good=t.jitter_good_ms, fair=t.jitter_fair_ms,
+            direction=direction,
+            jitter_ms=worst,
+            jitter_up=_fmt(j_up, "ms"),
+            jitter_down=_fmt(j_down, "ms"),
+            good=t.jitter_good_ms,
+            fair=t.jitter_fair_ms,
         )
         out.append(_escalate(f, Severity.FAIL, Impact.VIDEO) if worst > t.jitter_fair_ms else f)
 
@@ -115,9 +123,14 @@ def judge(m: Measures, t: Thresholds, timed_out: bool) -> list[Finding]:
         f = finding(
             "network.loss_high",
             {"path.loss_up_pct": l_up, "path.loss_down_pct": l_down},
-            direction=direction, loss_pct=worst, loss_up=_fmt(l_up, "%"), loss_down=_fmt(l_down, "%"),
+            direction=direction,
+            loss_pct=worst,
+            loss_up=_fmt(l_up, "%"),
+            loss_down=_fmt(l_down, "%"),
             packets=int(m.num("path.paced_packets") or 0),
-            good=t.loss_good_pct, fair=t.loss_fair_pct, poor=t.loss_poor_pct,
+            good=t.loss_good_pct,
+            fair=t.loss_fair_pct,
+            poor=t.loss_poor_pct,
         )
         if worst > t.loss_poor_pct and _surely_above(m, l_up, l_down, t.loss_poor_pct):
             f = _escalate(f, Severity.FAIL, Impact.CALL)
@@ -134,7 +147,10 @@ def judge(m: Measures, t: Thresholds, timed_out: bool) -> list[Finding]:
             continue  # our own CPU, not the link, set this figure: it is only a lower bound
         tier = recommended_tier(kbps, t.video_headroom)
         f = finding(
-            code, {key: kbps}, kbps=kbps, mbps=kbps / 1000.0,
+            code,
+            {key: kbps},
+            kbps=kbps,
+            mbps=kbps / 1000.0,
             resolution=tier.name if tier else catalogue.phrase("network.no_video"),
             needed_kbps=needed_kbps("720p", t.video_headroom),
         )
@@ -185,22 +201,28 @@ def _starved(m: Measures, t: Thresholds) -> _Busy | None:
     if down_packets > 0 and 100.0 * down_drops / down_packets >= t.measure_drop_pct:
         loss.add("down")
         here = True
-        facts.append(f"this computer's sockets dropped {down_drops} of {down_packets:.0f} download "
-                     f"loss packets (counted as received: loss {_fmt(m.num('path.loss_down_pct'), '%')})")
+        facts.append(
+            f"this computer's sockets dropped {down_drops} of {down_packets:.0f} download "
+            f"loss packets (counted as received: loss {_fmt(m.num('path.loss_down_pct'), '%')})"
+        )
     up_drops = m.num("path.loss_up_socket_drops") or 0.0
     up_packets = m.num("path.loss_up_packets") or 0.0
     if up_packets > 0 and 100.0 * up_drops / up_packets >= t.measure_drop_pct:
         loss.add("up")
         server = True
-        facts.append(f"the server's sockets dropped {up_drops:.0f} of {up_packets:.0f} upload loss "
-                     f"packets (counted as received: loss {_fmt(m.num('path.loss_up_pct'), '%')}; "
-                     f"server run-queue wait {_fmt(m.num('path.server_cpu_wait_pct'), '%')})")
+        facts.append(
+            f"the server's sockets dropped {up_drops:.0f} of {up_packets:.0f} upload loss "
+            f"packets (counted as received: loss {_fmt(m.num('path.loss_up_pct'), '%')}; "
+            f"server run-queue wait {_fmt(m.num('path.server_cpu_wait_pct'), '%')})"
+        )
     idle_lag = m.num("path.cpu.idle.lag_p95_ms")
     delay = idle_lag is not None and idle_lag > t.measure_lag_ms
     if delay:
         here = True
-        facts.append(f"event-loop lag p95 {idle_lag:.1f} ms while measuring delay and jitter "
-                     f"(run-queue wait {_fmt(m.num('path.cpu.idle.wait_pct'), '%')})")
+        facts.append(
+            f"event-loop lag p95 {idle_lag:.1f} ms while measuring delay and jitter "
+            f"(run-queue wait {_fmt(m.num('path.cpu.idle.wait_pct'), '%')})"
+        )
     loaded_lags = [(d, m.num(f"path.cpu.{d}.lag_p95_ms")) for d in ("up", "down")]
     late = [(d, v) for d, v in loaded_lags if v is not None and v > t.measure_lag_ms]
     receiver_drops = m.num("path.down_socket_drops") or 0.0
@@ -211,23 +233,38 @@ def _starved(m: Measures, t: Thresholds) -> _Busy | None:
         facts.extend(f"event-loop lag p95 {v:.1f} ms during the {d}load test" for d, v in late)
     if flooded:
         here = True
-        facts.append(f"this computer's sockets dropped {receiver_drops:.0f} datagrams during the "
-                     "download test (its speed is a lower bound)")
+        facts.append(
+            f"this computer's sockets dropped {receiver_drops:.0f} datagrams during the "
+            "download test (its speed is a lower bound)"
+        )
     if not facts:
         return None
     side = "both" if here and server else "here" if here else "server"
-    not_judged = [catalogue.phrase(k) for k, on in (
-        ("network.busy.loss", bool(loss)), ("network.busy.delay", delay),
-        ("network.busy.bufferbloat", bufferbloat), ("network.busy.download", flooded)) if on]
+    not_judged = [
+        catalogue.phrase(k)
+        for k, on in (
+            ("network.busy.loss", bool(loss)),
+            ("network.busy.delay", delay),
+            ("network.busy.bufferbloat", bufferbloat),
+            ("network.busy.download", flooded),
+        )
+        if on
+    ]
     evidence: dict[str, Value] = {
-        "path.cpu.idle.lag_p95_ms": idle_lag, "path.loss_up_socket_drops": up_drops,
-        "path.loss_down_socket_drops": down_drops, "path.loss_up_pct": m.value("path.loss_up_pct"),
+        "path.cpu.idle.lag_p95_ms": idle_lag,
+        "path.loss_up_socket_drops": up_drops,
+        "path.loss_down_socket_drops": down_drops,
+        "path.loss_up_pct": m.value("path.loss_up_pct"),
         "path.loss_down_pct": m.value("path.loss_down_pct"),
     }
-    f = finding("network.measure_busy", evidence,
-                where=catalogue.phrase(f"network.busy.{side}"),
-                where_title=catalogue.phrase(f"network.busy.{side}_title"),
-                not_judged=", ".join(not_judged), detail="; ".join(facts))
+    f = finding(
+        "network.measure_busy",
+        evidence,
+        where=catalogue.phrase(f"network.busy.{side}"),
+        where_title=catalogue.phrase(f"network.busy.{side}_title"),
+        not_judged=", ".join(not_judged),
+        detail="; ".join(facts),
+    )
     return _Busy(f, loss, delay, bufferbloat)
 
 
@@ -239,20 +276,37 @@ def _at_least(m: Measures, t: Thresholds) -> list[Finding]:
     hit = [d for d in ("up", "down") if _hit_cap(m, t, d)]
     if not hit:
         return []
-    name = catalogue.phrase("network.both") if len(hit) == 2 else \
-        catalogue.phrase("network.upload" if hit == ["up"] else "network.download")
-    return [finding("network.capacity_at_least",
-                    {"path.capacity_cap_kbps": cap, "path.up_kbps": m.value("path.up_kbps"),
-                     "path.down_kbps": m.value("path.down_kbps")},
-                    direction=name, cap_kbps=cap, cap_mbps=cap / 1000.0,
-                    up=_rate_text(m, t, "up"), down=_rate_text(m, t, "down"))]
+    name = (
+        catalogue.phrase("network.both")
+        if len(hit) == 2
+        else catalogue.phrase("network.upload" if hit == ["up"] else "network.download")
+    )
+    return [
+        finding(
+            "network.capacity_at_least",
+            {
+                "path.capacity_cap_kbps": cap,
+                "path.up_kbps": m.value("path.up_kbps"),
+                "path.down_kbps": m.value("path.down_kbps"),
+            },
+            direction=name,
+            cap_kbps=cap,
+            cap_mbps=cap / 1000.0,
+            up=_rate_text(m, t, "up"),
+            down=_rate_text(m, t, "down"),
+        )
+    ]
 
 
 def _hit_cap(m: Measures, t: Thresholds, direction: str) -> bool:
     """The gentle cap (not the link) ended this direction's capacity test."""
     cap, kbps = m.num("path.capacity_cap_kbps"), m.num(f"path.{direction}_kbps")
-    return cap is not None and kbps is not None and kbps >= t.gentle_cap_reached * cap and \
-        m.value(f"path.{direction}_kbps_capped") is True
+    return (
+        cap is not None
+        and kbps is not None
+        and kbps >= t.gentle_cap_reached * cap
+        and m.value(f"path.{direction}_kbps_capped") is True
+    )
 
 
 def _rate_text(m: Measures, t: Thresholds, direction: str) -> str:
@@ -286,10 +340,16 @@ def _bufferbloat(m: Measures, t: Thresholds, idle: float | None) -> list[Finding
     return [
         finding(
             "network.bufferbloat",
-            {"path.loaded_rtt_delta_ms": delta, "path.rtt_ms": idle,
-             "path.loaded_rtt_up_ms": up, "path.loaded_rtt_down_ms": down},
+            {
+                "path.loaded_rtt_delta_ms": delta,
+                "path.rtt_ms": idle,
+                "path.loaded_rtt_up_ms": up,
+                "path.loaded_rtt_down_ms": down,
+            },
             direction=catalogue.phrase("network.upload" if worst_up else "network.download"),
-            delta_ms=delta, delta_s=delta / 1000.0, idle_ms=idle,
+            delta_ms=delta,
+            delta_s=delta / 1000.0,
+            idle_ms=idle,
             loaded_ms=loaded if loaded is not None else idle + delta,
             threshold=t.bufferbloat_ms,
         )
@@ -329,8 +389,15 @@ def _summary(
     return finding(
         "network.summary",
         {"path.mos": round(mos, 2), "path.recommended_resolution": resolution, "path.server_kind": kind},
-        quality=catalogue.phrase(f"network.quality.{quality}"), mos=mos, r=r, resolution=resolution,
-        rtt_ms=rtt, jitter_ms=jitter, loss_pct=loss, up=_rate_text(m, t, "up"), down=_rate_text(m, t, "down"),
+        quality=catalogue.phrase(f"network.quality.{quality}"),
+        mos=mos,
+        r=r,
+        resolution=resolution,
+        rtt_ms=rtt,
+        jitter_ms=jitter,
+        loss_pct=loss,
+        up=_rate_text(m, t, "up"),
+        down=_rate_text(m, t, "down"),
         server_kind=kind,
         local_note=catalogue.phrase("network.local_note") if kind == "local" else "",
     )

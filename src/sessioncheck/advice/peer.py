@@ -93,8 +93,7 @@ def judge(m: Measures, t: Thresholds, timed_out: bool) -> list[Finding]:
         why = detail or catalogue.phrase("network.timed_out")
         for side in SIDES:
             if m.value(f"peer.{side}.reported") is False:
-                out.append(finding(f"peer.{side}_left", {**evidence, f"peer.{side}.reported": False},
-                                   detail=why))
+                out.append(finding(f"peer.{side}_left", {**evidence, f"peer.{side}.reported": False}, detail=why))
 
     for side in SIDES:
         out.extend(_direction(m, t, side))
@@ -102,8 +101,14 @@ def judge(m: Measures, t: Thresholds, timed_out: bool) -> list[Finding]:
     out.extend(_route(m))
     rtt = _mean(*(m.num(f"peer.{s}.rtt_ms") for s in SIDES))
     if rtt is not None and rtt > t.rtt_fair_ms:
-        f = finding("peer.rtt_high", {f"peer.{s}.rtt_ms": m.value(f"peer.{s}.rtt_ms") for s in SIDES},
-                    rtt_ms=rtt, rtt_s=rtt / 1000.0, fair=t.rtt_fair_ms, poor=t.rtt_poor_ms)
+        f = finding(
+            "peer.rtt_high",
+            {f"peer.{s}.rtt_ms": m.value(f"peer.{s}.rtt_ms") for s in SIDES},
+            rtt_ms=rtt,
+            rtt_s=rtt / 1000.0,
+            fair=t.rtt_fair_ms,
+            poor=t.rtt_poor_ms,
+        )
         out.append(replace(f, severity=Severity.FAIL, impact=Impact.VIDEO) if rtt > t.rtt_poor_ms else f)
     summary = _summary(m, t, rtt)
     if summary is not None:
@@ -120,8 +125,12 @@ def _direction(m: Measures, t: Thresholds, side: str) -> list[Finding]:
     if kbps is not None and kbps < needed_kbps("720p", t.video_headroom):
         tier = recommended_tier(kbps, t.video_headroom)
         f = finding(
-            f"peer.{side}_upload_low", {f"peer.{side}.up_kbps": kbps},
-            kbps=kbps, mbps=kbps / 1000.0, needed_kbps=needed_kbps("720p", t.video_headroom), hint=hint,
+            f"peer.{side}_upload_low",
+            {f"peer.{side}.up_kbps": kbps},
+            kbps=kbps,
+            mbps=kbps / 1000.0,
+            needed_kbps=needed_kbps("720p", t.video_headroom),
+            hint=hint,
             resolution=tier.name if tier else catalogue.phrase("network.no_video"),
         )
         if kbps < t.audio_min_kbps:
@@ -134,9 +143,15 @@ def _direction(m: Measures, t: Thresholds, side: str) -> list[Finding]:
     if loss is not None and loss > t.loss_good_pct:
         f = finding(
             f"peer.{side}_loss_high",
-            {f"peer.{side}.loss_up_pct": m.value(f"peer.{side}.loss_up_pct"),
-             f"peer.{other}.loss_down_pct": m.value(f"peer.{other}.loss_down_pct")},
-            loss_pct=loss, good=t.loss_good_pct, fair=t.loss_fair_pct, poor=t.loss_poor_pct, hint=hint,
+            {
+                f"peer.{side}.loss_up_pct": m.value(f"peer.{side}.loss_up_pct"),
+                f"peer.{other}.loss_down_pct": m.value(f"peer.{other}.loss_down_pct"),
+            },
+            loss_pct=loss,
+            good=t.loss_good_pct,
+            fair=t.loss_fair_pct,
+            poor=t.loss_poor_pct,
+            hint=hint,
         )
         if loss > t.loss_poor_pct:
             f = replace(f, severity=Severity.FAIL, impact=Impact.CALL)
@@ -148,25 +163,41 @@ def _direction(m: Measures, t: Thresholds, side: str) -> list[Finding]:
     if jitter is not None and jitter > t.jitter_good_ms:
         f = finding(
             f"peer.{side}_jitter_high",
-            {f"peer.{side}.jitter_up_ms": m.value(f"peer.{side}.jitter_up_ms"),
-             f"peer.{other}.jitter_down_ms": m.value(f"peer.{other}.jitter_down_ms")},
-            jitter_ms=jitter, good=t.jitter_good_ms, fair=t.jitter_fair_ms, hint=hint,
+            {
+                f"peer.{side}.jitter_up_ms": m.value(f"peer.{side}.jitter_up_ms"),
+                f"peer.{other}.jitter_down_ms": m.value(f"peer.{other}.jitter_down_ms"),
+            },
+            jitter_ms=jitter,
+            good=t.jitter_good_ms,
+            fair=t.jitter_fair_ms,
+            hint=hint,
         )
         out.append(replace(f, severity=Severity.FAIL, impact=Impact.VIDEO) if jitter > t.jitter_fair_ms else f)
 
     delta, idle = m.num(f"peer.{side}.loaded_rtt_delta_ms"), m.num(f"peer.{side}.rtt_ms")
     if delta is not None and idle is not None and delta > t.bufferbloat_ms:
-        out.append(finding(
-            f"peer.{side}_bufferbloat", {f"peer.{side}.loaded_rtt_delta_ms": delta, f"peer.{side}.rtt_ms": idle},
-            delta_ms=delta, delta_s=delta / 1000.0, idle_ms=idle, threshold=t.bufferbloat_ms,
-        ))
+        out.append(
+            finding(
+                f"peer.{side}_bufferbloat",
+                {f"peer.{side}.loaded_rtt_delta_ms": delta, f"peer.{side}.rtt_ms": idle},
+                delta_ms=delta,
+                delta_s=delta / 1000.0,
+                idle_ms=idle,
+                threshold=t.bufferbloat_ms,
+            )
+        )
 
     video_loss = m.num(f"peer.{side}.media.video_loss_pct")
     if video_loss is not None and video_loss > t.loss_fair_pct:
-        out.append(finding(
-            f"peer.{side}_video_loss", {f"peer.{side}.media.video_loss_pct": video_loss},
-            loss_pct=video_loss, fps=m.num(f"peer.{side}.media.video_fps") or 0.0, hint=hint,
-        ))
+        out.append(
+            finding(
+                f"peer.{side}_video_loss",
+                {f"peer.{side}.media.video_loss_pct": video_loss},
+                loss_pct=video_loss,
+                fps=m.num(f"peer.{side}.media.video_fps") or 0.0,
+                hint=hint,
+            )
+        )
     return out
 
 
@@ -175,14 +206,23 @@ def _local(m: Measures, t: Thresholds, side: str) -> list[Finding]:
     out: list[Finding] = []
     cpu = _cpu(m, side)
     if cpu is not None and cpu >= t.cpu_busy_pct:
-        out.append(finding(f"peer.{side}_cpu_busy", {f"peer.{side}.system.cpu_others_pct": cpu},
-                           cpu_pct=cpu, threshold=t.cpu_busy_pct))
+        out.append(
+            finding(
+                f"peer.{side}_cpu_busy",
+                {f"peer.{side}.system.cpu_others_pct": cpu},
+                cpu_pct=cpu,
+                threshold=t.cpu_busy_pct,
+            )
+        )
     kinds = _kinds(m, side)
     for kind in ("vpn", "wifi"):
         if kind in kinds:
             names = tuple(kinds[kind])
-            out.append(finding(f"peer.{side}_on_{kind}", {f"peer.{side}.system.interfaces": names},
-                               interfaces=", ".join(names)))
+            out.append(
+                finding(
+                    f"peer.{side}_on_{kind}", {f"peer.{side}.system.interfaces": names}, interfaces=", ".join(names)
+                )
+            )
     return out
 
 
@@ -233,17 +273,27 @@ def _summary(m: Measures, t: Thresholds, rtt: float | None) -> Finding | None:
         path_therapist = catalogue.phrase("peer.path.direct.therapist")
     else:
         path_client = path_therapist = catalogue.phrase("peer.path.unknown")
-    path_support = ", ".join(
-        f"{s} {types[s] or '?'}/{m.text(f'peer.{s}.transport') or '?'}" for s in SIDES
-    )
+    path_support = ", ".join(f"{s} {types[s] or '?'}/{m.text(f'peer.{s}.transport') or '?'}" for s in SIDES)
     mos = audio_mos(rtt, jitter, loss)
     return finding(
         "peer.summary",
-        {"peer.mos": round(mos, 2), "peer.resolution_client": tier(rates["client"]),
-         "peer.resolution_therapist": tier(rates["therapist"]), "peer.path": path_support},
-        quality=catalogue.phrase(f"network.quality.{quality}"), mos=mos, r=r_factor(rtt, jitter, loss),
-        rtt_ms=rtt, jitter_ms=jitter, loss_pct=loss,
-        client_kbps=rates["client"] or 0.0, therapist_kbps=rates["therapist"] or 0.0,
-        resolution_client=tier(rates["client"]), resolution_therapist=tier(rates["therapist"]),
-        path_client=path_client, path_therapist=path_therapist, path_support=path_support,
+        {
+            "peer.mos": round(mos, 2),
+            "peer.resolution_client": tier(rates["client"]),
+            "peer.resolution_therapist": tier(rates["therapist"]),
+            "peer.path": path_support,
+        },
+        quality=catalogue.phrase(f"network.quality.{quality}"),
+        mos=mos,
+        r=r_factor(rtt, jitter, loss),
+        rtt_ms=rtt,
+        jitter_ms=jitter,
+        loss_pct=loss,
+        client_kbps=rates["client"] or 0.0,
+        therapist_kbps=rates["therapist"] or 0.0,
+        resolution_client=tier(rates["client"]),
+        resolution_therapist=tier(rates["therapist"]),
+        path_client=path_client,
+        path_therapist=path_therapist,
+        path_support=path_support,
     )

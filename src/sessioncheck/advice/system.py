@@ -58,7 +58,5 @@ def judge(m: Measures, t: Thresholds, timed_out: bool) -> list[Finding]:
     for kind, code in (("vpn", "system.on_vpn"), ("wifi", "system.on_wifi"), ("cellular", "system.on_cellular")):
         names = sorted(n for n, k in kinds.items() if k == kind)
         if names:
-            out.append(
-                finding(code, {f"system.iface.{n}.kind": kind for n in names}, interfaces=", ".join(names))
-            )
+            out.append(finding(code, {f"system.iface.{n}.kind": kind for n in names}, interfaces=", ".join(names)))
     return out

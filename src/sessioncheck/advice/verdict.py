@@ -54,9 +54,19 @@ thing the verdict needs from it was not tested."""
 NO_TEST_OUTCOMES: frozenset[str] = frozenset(
     {
         # the server refused the room or the code
-        "bad_code", "expired", "used", "rate_limited", "auth_failed", "busy", "version",
+        "bad_code",
+        "expired",
+        "used",
+        "rate_limited",
+        "auth_failed",
+        "busy",
+        "version",
         # the server could not be reached or spoke nonsense
-        "bad_url", "server_unreachable", "protocol_error", "bad_message", "timeout",
+        "bad_url",
+        "server_unreachable",
+        "protocol_error",
+        "bad_message",
+        "timeout",
     }
 )
 """Peer-test outcomes (``peer.session``'s ``outcome``, plain strings or their ``StrEnum``) where

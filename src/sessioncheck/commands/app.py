@@ -17,9 +17,7 @@ def run_default(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     if not (sys.stdin.isatty() and sys.stdout.isatty()) and not _served():
-        raise UsageError(
-            "the guided check needs a terminal; run 'sessioncheck check' for a report on stdout"
-        )
+        raise UsageError("the guided check needs a terminal; run 'sessioncheck check' for a report on stdout")
     from ..tui.app import run_app
 
     return run_app(settings)

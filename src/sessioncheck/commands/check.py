@@ -48,8 +48,11 @@ def register(sub: Subcommands) -> None:
     p.add_argument("--speaker", metavar="DEVICE", help="speaker name or index")
     p.add_argument("--timeout", type=float, metavar="SECONDS", help="override every test's time limit")
     p.add_argument("--no-redact", action="store_true", help="keep IP addresses and ICE candidates in the report")
-    p.add_argument("--gentle", action="store_true",
-                   help="a call is running on this connection: test speed only up to what a call needs")
+    p.add_argument(
+        "--gentle",
+        action="store_true",
+        help="a call is running on this connection: test speed only up to what a call needs",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run)
 

@@ -74,8 +74,9 @@ def render_text(found: Found) -> str:
             roles.append("microphone" + (" (default)" if d["default_input"] else ""))
         if d["outputs"]:
             roles.append("speaker" + (" (default)" if d["default_output"] else ""))
-        lines.append(f"  {d['index']:>3}  {d['name']}  [{', '.join(roles)}; {d['host_api']}, "
-                     f"{d['default_rate']:.0f} Hz]")
+        lines.append(
+            f"  {d['index']:>3}  {d['name']}  [{', '.join(roles)}; {d['host_api']}, {d['default_rate']:.0f} Hz]"
+        )
     return "\n".join(lines) + "\n"
 
 

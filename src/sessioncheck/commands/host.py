@@ -57,8 +57,13 @@ def add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--server", metavar="URL", help="the clinic's sessioncheck server (ws:// or wss://)")
     p.add_argument("--token", metavar="TOKEN", help="access token for the server")
     p.add_argument("--format", choices=("text", "json"), default="text", help="report format on stdout")
-    p.add_argument("--output", "-o", type=Path, metavar="FILE",
-                   help="where to save the combined report (default: ./sessioncheck-peer-TESTID-ROLE.json)")
+    p.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        metavar="FILE",
+        help="where to save the combined report (default: ./sessioncheck-peer-TESTID-ROLE.json)",
+    )
     p.add_argument("--config", type=Path, metavar="FILE", help="settings file")
     p.add_argument("--ice-servers", type=Path, metavar="FILE", help="JSON file with a WebRTC iceServers list")
     p.add_argument("--stun", action="append", default=[], metavar="URL", help="a STUN server URL (repeatable)")

@@ -24,11 +24,17 @@ def register(sub: Subcommands) -> None:
     )
     show.add_argument("file", type=Path, metavar="FILE")
     show.add_argument(
-        "--audience", choices=("client", "therapist", "support"), default="support",
+        "--audience",
+        choices=("client", "therapist", "support"),
+        default="support",
         help="whose wording to use (default: support, with every measurement)",
     )
-    show.add_argument("--format", choices=("app", "text", "json"), default=None,
-                      help="app (default in a terminal), text (default otherwise) or json")
+    show.add_argument(
+        "--format",
+        choices=("app", "text", "json"),
+        default=None,
+        help="app (default in a terminal), text (default otherwise) or json",
+    )
     show.set_defaults(func=run_show)
 
 

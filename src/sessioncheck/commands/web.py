@@ -58,9 +58,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         from textual_serve.server import Server
     except ImportError:
-        raise UsageError(
-            "the web front end needs textual-serve: pip install 'sessioncheck[web]'"
-        ) from None
+        raise UsageError("the web front end needs textual-serve: pip install 'sessioncheck[web]'") from None
     from ..advice import catalogue
 
     server = Server(

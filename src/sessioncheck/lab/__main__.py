@@ -27,8 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     r = sub.add_parser("run", help="run scenarios and compare with their [expect] tables")
     r.add_argument("files", nargs="+", help="scenario .toml files or folders of them")
     r.add_argument("--json", action="store_true", help="print results as JSON on stdout")
-    r.add_argument("--references", action="store_true",
-                   help="also measure each link with iperf3 and a UDP echo")
+    r.add_argument("--references", action="store_true", help="also measure each link with iperf3 and a UDP echo")
     sub.add_parser("check", help="say whether the lab can be built on this machine")
     args = p.parse_args(argv)
 
@@ -50,8 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if any(s.virtual_audio is not None for s in scenarios):
         why = pulse_missing()
         if why is not None:
-            print(f"sessioncheck.lab: the virtual speaker and microphone cannot run here: {why}",
-                  file=sys.stderr)
+            print(f"sessioncheck.lab: the virtual speaker and microphone cannot run here: {why}", file=sys.stderr)
             return 3
 
     def log(msg: str) -> None:
@@ -72,8 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         print(json.dumps([o.to_dict() for o in outcomes], indent=2, allow_nan=False, default=str))
     else:
-        print(f"\n{len(outcomes) - len(failed)} of {len(outcomes)} scenarios passed"
-              + (f"; missed: {', '.join(o.scenario.name for o in failed)}" if failed else ""))
+        print(
+            f"\n{len(outcomes) - len(failed)} of {len(outcomes)} scenarios passed"
+            + (f"; missed: {', '.join(o.scenario.name for o in failed)}" if failed else "")
+        )
     return 1 if failed else 0
 
 

@@ -48,8 +48,9 @@ IDLE_WAIT_S = 0.5
 class DelayStage:
     """Holds packets from one NFQUEUE queue for ``delay ± jitter`` and releases them in time."""
 
-    def __init__(self, queue: int, delay_ms: float, jitter_ms: float = 0.0,
-                 reorder: bool = False, seed: int | None = None) -> None:
+    def __init__(
+        self, queue: int, delay_ms: float, jitter_ms: float = 0.0, reorder: bool = False, seed: int | None = None
+    ) -> None:
         if delay_ms < 0 or jitter_ms < 0:
             raise ValueError("delay and jitter must not be negative")
         if jitter_ms > delay_ms:
@@ -83,8 +84,7 @@ class DelayStage:
         from netfilterqueue import COPY_META, NetfilterQueue
 
         nfq = NetfilterQueue()
-        nfq.bind(self.queue, self._on_packet, max_len=MAX_QUEUE_LEN, mode=COPY_META,
-                 sock_len=SOCKET_BUFFER)
+        nfq.bind(self.queue, self._on_packet, max_len=MAX_QUEUE_LEN, mode=COPY_META, sock_len=SOCKET_BUFFER)
         fd = nfq.get_fd()
         poller = select.epoll()
         poller.register(fd, select.EPOLLIN)
@@ -121,8 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--queue", type=int, required=True, help="NFQUEUE queue number")
     p.add_argument("--delay-ms", type=float, required=True, help="one-way delay added, ms")
     p.add_argument("--jitter-ms", type=float, default=0.0, help="uniform ± jitter, ms")
-    p.add_argument("--reorder", action="store_true",
-                   help="draw each packet's delay independently (packets may overtake)")
+    p.add_argument(
+        "--reorder", action="store_true", help="draw each packet's delay independently (packets may overtake)"
+    )
     p.add_argument("--seed", type=int, default=None, help="random seed (reproducible jitter)")
     return p
 
@@ -143,12 +144,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         stage.run(ready)
     except ImportError:
-        print("delay stage: the Python package NetfilterQueue is not installed "
-              "(pip install NetfilterQueue; needs libnetfilter-queue-dev)", file=sys.stderr)
+        print(
+            "delay stage: the Python package NetfilterQueue is not installed "
+            "(pip install NetfilterQueue; needs libnetfilter-queue-dev)",
+            file=sys.stderr,
+        )
         return 3
     except OSError as e:
-        print(f"delay stage: cannot bind NFQUEUE queue {args.queue}: {e} "
-              "(needs root in the namespace and the nfnetlink_queue module)", file=sys.stderr)
+        print(
+            f"delay stage: cannot bind NFQUEUE queue {args.queue}: {e} "
+            "(needs root in the namespace and the nfnetlink_queue module)",
+            file=sys.stderr,
+        )
         return 3
     return 0
 
@@ -157,8 +164,9 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-def expected_rfc3550_jitter(jitter_ms: float, interval_ms: float, reorder: bool = False,
-                            packets: int = 20000, seed: int = 1) -> float:
+def expected_rfc3550_jitter(
+    jitter_ms: float, interval_ms: float, reorder: bool = False, packets: int = 20000, seed: int = 1
+) -> float:
     """The RFC 3550 interarrival jitter this stage gives packets sent every ``interval_ms``.
 
     Simulates the stage's own rule (uniform ±J, FIFO unless ``reorder``) on a paced stream
@@ -188,8 +196,15 @@ def expected_rfc3550_jitter(jitter_ms: float, interval_ms: float, reorder: bool 
 
 
 @functools.lru_cache(maxsize=64)
-def expected_ping_rtt(up: tuple[float, float], down: tuple[float, float], interval_ms: float,
-                      pings: int, reorder: bool = False, runs: int = 1000, seed: int = 1) -> float:
+def expected_ping_rtt(
+    up: tuple[float, float],
+    down: tuple[float, float],
+    interval_ms: float,
+    pings: int,
+    reorder: bool = False,
+    runs: int = 1000,
+    seed: int = 1,
+) -> float:
     """The median RTT this stage gives ``pings`` pings sent every ``interval_ms``, averaged.
 
     ``up`` and ``down`` are ``(delay_ms, jitter_ms)`` of each direction. Simulates the stage's

@@ -80,11 +80,10 @@ def echo_server(port: int = ECHO_PORT, host: str = "0.0.0.0") -> None:
             continue
         count = counts[addr] = counts.get(addr, 0) + 1
         seq, sent, _, _ = _PACKET.unpack_from(data)
-        sock.sendto(_PACKET.pack(seq, sent, now, count) + data[_PACKET.size:], addr)
+        sock.sendto(_PACKET.pack(seq, sent, now, count) + data[_PACKET.size :], addr)
 
 
-def echo_client(host: str, port: int, count: int, interval_ms: float, size: int,
-                linger_s: float) -> EchoResult:
+def echo_client(host: str, port: int, count: int, interval_ms: float, size: int, linger_s: float) -> EchoResult:
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
     sock.connect((host, port))
@@ -135,8 +134,7 @@ def echo_client(host: str, port: int, count: int, interval_ms: float, size: int,
     # Server-side arrival order for the up jitter is the send order when nothing overtakes;
     # for the down direction use the order replies arrived in.
     down_arrival = [(replies[s][2] - replies[s][1]) / 1e6 for s in arrival_order]
-    up_by_server = [(replies[s][1] - replies[s][0]) / 1e6
-                    for s in sorted(ok, key=lambda s: replies[s][1])]
+    up_by_server = [(replies[s][1] - replies[s][0]) / 1e6 for s in sorted(ok, key=lambda s: replies[s][1])]
     reordered = sum(1 for a, b in itertools.pairwise(arrival_order) if b < a)
     if ok:
         last = max(ok, key=lambda s: replies[s][3])
@@ -173,23 +171,35 @@ def echo_client(host: str, port: int, count: int, interval_ms: float, size: int,
 
 
 def start_echo_server(lab: Lab, port: int = ECHO_PORT) -> None:
-    p = lab.spawn(lab.ns.server, lab.python_argv("sessioncheck.lab.measure", "echo-server",
-                                                 "--port", str(port)))
+    p = lab.spawn(lab.ns.server, lab.python_argv("sessioncheck.lab.measure", "echo-server", "--port", str(port)))
     assert p.stdout is not None
     if p.stdout.readline().strip() != "ready":
         err = p.stderr.read() if p.stderr else ""
         raise LabCommandError(f"UDP echo server did not start: {err.strip()}")
 
 
-def udp_echo(lab: Lab, count: int = 200, interval_ms: float = 10.0, size: int = 200,
-             port: int = ECHO_PORT, linger_s: float = 1.5) -> EchoResult:
+def udp_echo(
+    lab: Lab, count: int = 200, interval_ms: float = 10.0, size: int = 200, port: int = ECHO_PORT, linger_s: float = 1.5
+) -> EchoResult:
     """Run the UDP echo from the client to the server (start the server first)."""
     out = lab.run(
         lab.ns.client,
-        lab.python_argv("sessioncheck.lab.measure", "echo-client", "--host", SERVER_IP,
-                        "--port", str(port), "--count", str(count),
-                        "--interval-ms", f"{interval_ms:g}", "--size", str(size),
-                        "--linger-s", f"{linger_s:g}"),
+        lab.python_argv(
+            "sessioncheck.lab.measure",
+            "echo-client",
+            "--host",
+            SERVER_IP,
+            "--port",
+            str(port),
+            "--count",
+            str(count),
+            "--interval-ms",
+            f"{interval_ms:g}",
+            "--size",
+            str(size),
+            "--linger-s",
+            f"{linger_s:g}",
+        ),
         timeout=count * interval_ms / 1000 + linger_s + 15,
     )
     return EchoResult(**json.loads(out))
@@ -211,11 +221,9 @@ def start_iperf3_server(lab: Lab, port: int = IPERF_PORT) -> None:
     raise LabCommandError("iperf3 server did not start listening")
 
 
-def iperf3(lab: Lab, direction: str, seconds: float = 3.0, omit_s: float = 1.0,
-           port: int = IPERF_PORT) -> float:
+def iperf3(lab: Lab, direction: str, seconds: float = 3.0, omit_s: float = 1.0, port: int = IPERF_PORT) -> float:
     """TCP throughput in kbit/s, ``direction`` "up" (client → server) or "down"."""
-    argv = ["iperf3", "-c", SERVER_IP, "-p", str(port), "-J", "-t", f"{seconds:g}",
-            "-O", f"{omit_s:g}"]
+    argv = ["iperf3", "-c", SERVER_IP, "-p", str(port), "-J", "-t", f"{seconds:g}", "-O", f"{omit_s:g}"]
     if direction == "down":
         argv.append("-R")
     last: Exception | None = None
@@ -251,8 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:
             pass
         return 0
-    result = echo_client(args.host, args.port, args.count, args.interval_ms, args.size,
-                         args.linger_s)
+    result = echo_client(args.host, args.port, args.count, args.interval_ms, args.size, args.linger_s)
     print(json.dumps(asdict(result)))
     return 0
 

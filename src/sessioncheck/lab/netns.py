@@ -136,16 +136,17 @@ class _Privilege:
     def _start_user_namespace(self) -> None:
         for tool in ("unshare", "nsenter"):
             if shutil.which(tool) is None:
-                raise LabUnavailable(
-                    f"not root, and {tool} (util-linux) is missing for a rootless lab"
-                )
-        script = "mount -t tmpfs lab /run/netns 2>/dev/null || " \
-                 "{ mkdir -p /run/netns && mount -t tmpfs lab /run/netns; } && echo ready && " \
-                 "exec sleep 2147483647"
+                raise LabUnavailable(f"not root, and {tool} (util-linux) is missing for a rootless lab")
+        script = (
+            "mount -t tmpfs lab /run/netns 2>/dev/null || "
+            "{ mkdir -p /run/netns && mount -t tmpfs lab /run/netns; } && echo ready && "
+            "exec sleep 2147483647"
+        )
         anchor = subprocess.Popen(
-            ["unshare", "--user", "--map-root-user", "--net", "--mount", "--fork",
-             "sh", "-c", script],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+            ["unshare", "--user", "--map-root-user", "--net", "--mount", "--fork", "sh", "-c", script],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
         )
         assert anchor.stdout is not None
         line = anchor.stdout.readline()
@@ -256,10 +257,40 @@ class Lab:
                 self.run(name, ["sysctl", "-qw", f"net.ipv6.conf.{key}.disable_ipv6=1"])
             self.run(name, ["ip", "link", "set", "lo", "up"])
         # Create each veth pair directly inside the namespaces: nothing touches the host.
-        self._cmd(["ip", "-n", ns.client, "link", "add", CLIENT_DEV, "type", "veth",
-                   "peer", "name", ROUTER_CLIENT_DEV, "netns", ns.router])
-        self._cmd(["ip", "-n", ns.server, "link", "add", SERVER_DEV, "type", "veth",
-                   "peer", "name", ROUTER_SERVER_DEV, "netns", ns.router])
+        self._cmd(
+            [
+                "ip",
+                "-n",
+                ns.client,
+                "link",
+                "add",
+                CLIENT_DEV,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                ROUTER_CLIENT_DEV,
+                "netns",
+                ns.router,
+            ]
+        )
+        self._cmd(
+            [
+                "ip",
+                "-n",
+                ns.server,
+                "link",
+                "add",
+                SERVER_DEV,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                ROUTER_SERVER_DEV,
+                "netns",
+                ns.router,
+            ]
+        )
         links = [
             (ns.client, CLIENT_DEV, CLIENT_IP),
             (ns.router, ROUTER_CLIENT_DEV, ROUTER_CLIENT_IP),
@@ -306,12 +337,17 @@ class Lab:
 
     # --- running things ----------------------------------------------------------------------
 
-    def _cmd(self, argv: Sequence[str], check: bool = True, timeout: float = COMMAND_TIMEOUT_S,
-             input: str | None = None) -> str:
+    def _cmd(
+        self, argv: Sequence[str], check: bool = True, timeout: float = COMMAND_TIMEOUT_S, input: str | None = None
+    ) -> str:
         prefix = self._priv.prefix if self._priv else []
         try:
             done = subprocess.run(
-                [*prefix, *argv], capture_output=True, text=True, timeout=timeout, input=input,
+                [*prefix, *argv],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                input=input,
             )
         except subprocess.TimeoutExpired:
             raise LabCommandError(f"{' '.join(argv)} took longer than {timeout:.0f} s") from None
@@ -319,8 +355,7 @@ class Lab:
             raise LabCommandError(f"{argv[0]} is not installed: {e}") from None
         if check and done.returncode != 0:
             raise LabCommandError(
-                f"{' '.join(argv)} failed ({done.returncode}): "
-                f"{(done.stderr or done.stdout).strip()}"
+                f"{' '.join(argv)} failed ({done.returncode}): {(done.stderr or done.stdout).strip()}"
             )
         return done.stdout
 
@@ -329,11 +364,16 @@ class Lab:
         prefix = self._priv.prefix if self._priv else []
         return [*prefix, "ip", "netns", "exec", ns, *argv]
 
-    def run(self, ns: str, argv: Sequence[str], check: bool = True,
-            timeout: float = COMMAND_TIMEOUT_S, input: str | None = None) -> str:
+    def run(
+        self,
+        ns: str,
+        argv: Sequence[str],
+        check: bool = True,
+        timeout: float = COMMAND_TIMEOUT_S,
+        input: str | None = None,
+    ) -> str:
         """Run ``argv`` inside namespace ``ns``, wait, and return its stdout."""
-        return self._cmd(["ip", "netns", "exec", ns, *argv], check=check, timeout=timeout,
-                         input=input)
+        return self._cmd(["ip", "netns", "exec", ns, *argv], check=check, timeout=timeout, input=input)
 
     def spawn(
         self,
@@ -349,11 +389,13 @@ class Lab:
         proc_env = dict(os.environ if env is None else env)
         # The child must import this very sessioncheck, whatever its working directory.
         src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        proc_env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (src, proc_env.get("PYTHONPATH", "")) if p
-        )
+        proc_env["PYTHONPATH"] = os.pathsep.join(p for p in (src, proc_env.get("PYTHONPATH", "")) if p)
         p = subprocess.Popen(
-            self.exec_argv(ns, argv), stdout=stdout, stderr=stderr, env=proc_env, text=text,
+            self.exec_argv(ns, argv),
+            stdout=stdout,
+            stderr=stderr,
+            env=proc_env,
+            text=text,
         )
         self._procs.append(p)
         return p
@@ -364,8 +406,11 @@ class Lab:
 
     def namespaces_exist(self) -> list[str]:
         """Which of this lab's namespaces still exist (for tests of the teardown)."""
-        out = self._cmd(["ip", "netns", "list"], check=False) if not self._closed else \
-            subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+        out = (
+            self._cmd(["ip", "netns", "list"], check=False)
+            if not self._closed
+            else subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+        )
         present = {line.split()[0] for line in out.splitlines() if line.strip()}
         return [n for n in self.ns.all() if n in present]
 

@@ -103,8 +103,9 @@ def compare(scenario: Scenario, report: Mapping[str, Any], outcome: ScenarioOutc
         codes.extend(f["code"] for f in r.get("findings", []))
         if r.get("status") in ("error", "skip"):
             why = r.get("error") or r.get("skip_reason") or ""
-            outcome.checks.append(Check(f"probe {r.get('probe')}", "ran",
-                                        f"{r.get('status')}: {why}", r.get("status") != "error"))
+            outcome.checks.append(
+                Check(f"probe {r.get('probe')}", "ran", f"{r.get('status')}: {why}", r.get("status") != "error")
+            )
     outcome.measurements = values
     outcome.findings = codes
     outcome.verdict = report.get("verdict")
@@ -124,16 +125,15 @@ def compare(scenario: Scenario, report: Mapping[str, Any], outcome: ScenarioOutc
                 shown = f"{shown} (binomial noise: {spread[0]:g} ± {spread[1]:.2f})"
         outcome.checks.append(Check(key, f"{lo:g} … {hi:g}", shown, ok))
     for code in exp.findings:
-        outcome.checks.append(Check(f"finding {code}", "reported",
-                                    "reported" if code in codes else "not reported",
-                                    code in codes))
+        outcome.checks.append(
+            Check(f"finding {code}", "reported", "reported" if code in codes else "not reported", code in codes)
+        )
     for code in exp.absent:
-        outcome.checks.append(Check(f"absent {code}", "not reported",
-                                    "reported" if code in codes else "not reported",
-                                    code not in codes))
+        outcome.checks.append(
+            Check(f"absent {code}", "not reported", "reported" if code in codes else "not reported", code not in codes)
+        )
     if exp.verdict is not None:
-        outcome.checks.append(Check("verdict", exp.verdict, str(outcome.verdict),
-                                    outcome.verdict == exp.verdict))
+        outcome.checks.append(Check("verdict", exp.verdict, str(outcome.verdict), outcome.verdict == exp.verdict))
 
 
 LOSS_NOISE_Z = 3.29
@@ -176,25 +176,34 @@ def start_serve(lab: Lab, port: int = SERVE_PORT, extra: Sequence[str] = ()) -> 
 
     # Its stderr goes to a file: a pipe nobody reads could fill up and stall it.
     with tempfile.TemporaryFile(mode="w+") as errlog:
-        proc = lab.spawn(lab.ns.server, lab.python_argv(
-            "sessioncheck", "serve", "--host", SERVER_IP, "--port", str(port), *extra),
-            stderr=errlog)
+        proc = lab.spawn(
+            lab.ns.server,
+            lab.python_argv("sessioncheck", "serve", "--host", SERVER_IP, "--port", str(port), *extra),
+            stderr=errlog,
+        )
         line = _read_line(proc, SERVE_READY_TIMEOUT_S).strip()
         if not line.startswith(("ws://", "wss://")):
             proc.kill()
             proc.wait()
             errlog.seek(0)
             err = errlog.read().strip()
-            raise LabCommandError(
-                "`sessioncheck serve` did not start in the lab: "
-                f"{err[-500:] or line or 'no output'}"
-            )
+            raise LabCommandError(f"`sessioncheck serve` did not start in the lab: {err[-500:] or line or 'no output'}")
     return line
 
 
 def _check_argv(scenario: Scenario, values: Mapping[str, str], base: Sequence[str]) -> list[str]:
-    argv = [sys.executable, "-m", "sessioncheck", "check", "--format", "json", "--quiet",
-            "--probes", ",".join(scenario.probes), *base]
+    argv = [
+        sys.executable,
+        "-m",
+        "sessioncheck",
+        "check",
+        "--format",
+        "json",
+        "--quiet",
+        "--probes",
+        ",".join(scenario.probes),
+        *base,
+    ]
     values = {**values, "scenario_dir": str(scenario.path.parent.resolve())}
     argv += [a.format_map(values) for a in scenario.args]
     return argv
@@ -206,9 +215,7 @@ def _parse_report(out: str, err: str, code: int) -> dict[str, Any]:
         return data
     except json.JSONDecodeError:
         tail = (err or out).strip().splitlines()[-3:]
-        raise LabCommandError(
-            f"`sessioncheck check` gave no JSON report (exit {code}): {' | '.join(tail)}"
-        ) from None
+        raise LabCommandError(f"`sessioncheck check` gave no JSON report (exit {code}): {' | '.join(tail)}") from None
 
 
 def run_scenario(
@@ -257,15 +264,16 @@ def apply_virtual_audio(audio: VirtualAudio, spec: VirtualAudioSpec) -> None:
     audio.mute_speaker(spec.speaker_muted)
 
 
-def _run_direct(scenario: Scenario, outcome: ScenarioOutcome,
-                env: Mapping[str, str] | None) -> None:
-    done = subprocess.run(_check_argv(scenario, {}, ()), capture_output=True, text=True,
-                          timeout=scenario.timeout_s, env=env)
+def _run_direct(scenario: Scenario, outcome: ScenarioOutcome, env: Mapping[str, str] | None) -> None:
+    done = subprocess.run(
+        _check_argv(scenario, {}, ()), capture_output=True, text=True, timeout=scenario.timeout_s, env=env
+    )
     compare(scenario, _parse_report(done.stdout, done.stderr, done.returncode), outcome)
 
 
-def _run_network(scenario: Scenario, outcome: ScenarioOutcome, references: bool,
-                 log: Callable[[str], None] | None) -> None:
+def _run_network(
+    scenario: Scenario, outcome: ScenarioOutcome, references: bool, log: Callable[[str], None] | None
+) -> None:
     assert scenario.network is not None
     with Lab() as lab:
         applied = shaping.apply(lab, scenario.network.impairment)
@@ -276,17 +284,29 @@ def _run_network(scenario: Scenario, outcome: ScenarioOutcome, references: bool,
             if references:
                 outcome.references = reference_measurements(lab, scenario, log)
             url = start_serve(lab)
-            values = {"server_ip": SERVER_IP, "server_url": url, "ice_servers_file": "",
-                      "ca_file": "", "turn_tcp_url": "", "turn_tls_url": "",
-                      "turn_username": "", "turn_credential": ""}
+            values = {
+                "server_ip": SERVER_IP,
+                "server_url": url,
+                "ice_servers_file": "",
+                "ca_file": "",
+                "turn_tcp_url": "",
+                "turn_tls_url": "",
+                "turn_username": "",
+                "turn_credential": "",
+            }
             base = ["--server", url]
             if turn is not None:
                 from .turn import PASSWORD, USERNAME
 
                 ice_file = str(turn.write_ice_servers())
-                values.update(ice_servers_file=ice_file, ca_file=str(turn.ca_file),
-                              turn_tcp_url=turn.turn_tcp_url, turn_tls_url=turn.turn_tls_url,
-                              turn_username=USERNAME, turn_credential=PASSWORD)
+                values.update(
+                    ice_servers_file=ice_file,
+                    ca_file=str(turn.ca_file),
+                    turn_tcp_url=turn.turn_tcp_url,
+                    turn_tls_url=turn.turn_tls_url,
+                    turn_username=USERNAME,
+                    turn_credential=PASSWORD,
+                )
                 base += ["--ice-servers", ice_file, "--ca-file", str(turn.ca_file)]
             argv = _check_argv(scenario, values, base)
             proc = lab.spawn(lab.ns.client, argv)
@@ -303,8 +323,7 @@ def _run_network(scenario: Scenario, outcome: ScenarioOutcome, references: bool,
                 turn.close()
 
 
-def reference_measurements(lab: Lab, scenario: Scenario,
-                           log: Callable[[str], None] | None = None) -> dict[str, float]:
+def reference_measurements(lab: Lab, scenario: Scenario, log: Callable[[str], None] | None = None) -> dict[str, float]:
     """iperf3 (TCP, each direction) and UDP echo on the scenario's link."""
     out: dict[str, float] = {}
     assert scenario.network is not None
@@ -314,12 +333,20 @@ def reference_measurements(lab: Lab, scenario: Scenario,
     jit = max(net.up.jitter_ms, net.down.jitter_ms)
     interval = max(10.0, 2.5 * jit)
     count = max(100, min(400, int(4000 / interval)))
-    e = measure.udp_echo(lab, count=count, interval_ms=interval, linger_s=1.0 + (
-        net.up.delay_ms + net.down.delay_ms) / 1000)
-    out.update({"echo.rtt_ms": e.rtt_median_ms, "echo.up_owd_ms": e.up_owd_mean_ms,
-                "echo.down_owd_ms": e.down_owd_mean_ms, "echo.jitter_up_ms": e.up_jitter_ms,
-                "echo.jitter_down_ms": e.down_jitter_ms, "echo.loss_up_pct": e.up_loss_pct,
-                "echo.loss_down_pct": e.down_loss_pct})
+    e = measure.udp_echo(
+        lab, count=count, interval_ms=interval, linger_s=1.0 + (net.up.delay_ms + net.down.delay_ms) / 1000
+    )
+    out.update(
+        {
+            "echo.rtt_ms": e.rtt_median_ms,
+            "echo.up_owd_ms": e.up_owd_mean_ms,
+            "echo.down_owd_ms": e.down_owd_mean_ms,
+            "echo.jitter_up_ms": e.up_jitter_ms,
+            "echo.jitter_down_ms": e.down_jitter_ms,
+            "echo.loss_up_pct": e.up_loss_pct,
+            "echo.loss_down_pct": e.down_loss_pct,
+        }
+    )
     if not net.impairment.block_udp and measure.iperf3_available():
         measure.start_iperf3_server(lab)
         # No warm-up skipped on short links: iperf3's omit period miscounts what sat in the
@@ -337,8 +364,7 @@ def reference_measurements(lab: Lab, scenario: Scenario,
 
 
 def format_outcome(o: ScenarioOutcome) -> str:
-    head = f"{'PASS' if o.passed else 'FAIL'}  {o.scenario.name}: {o.scenario.title}" \
-           f"  ({o.elapsed_s:.1f} s)"
+    head = f"{'PASS' if o.passed else 'FAIL'}  {o.scenario.name}: {o.scenario.title}  ({o.elapsed_s:.1f} s)"
     lines = [head]
     if o.error:
         lines.append(f"      error: {o.error}")

@@ -49,20 +49,34 @@ from ..errors import SessioncheckError
 from .delay import expected_ping_rtt, expected_rfc3550_jitter
 from .shaping import DEFAULT_QUEUE_MS, Direction, Impairment
 
-TOP_KEYS = {"title", "description", "probes", "args", "timeout_s", "network", "virtual_audio",
-            "expect"}
+TOP_KEYS = {"title", "description", "probes", "args", "timeout_s", "network", "virtual_audio", "expect"}
 NETWORK_KEYS = {
-    "up_kbit", "down_kbit", "delay_ms", "jitter_ms", "loss_pct", "queue_ms", "block_udp",
-    "turn", "reorder",
-    *(f"{d}_{k}" for d in ("up", "down") for k in ("delay_ms", "jitter_ms", "loss_pct",
-                                                   "queue_ms")),
+    "up_kbit",
+    "down_kbit",
+    "delay_ms",
+    "jitter_ms",
+    "loss_pct",
+    "queue_ms",
+    "block_udp",
+    "turn",
+    "reorder",
+    *(f"{d}_{k}" for d in ("up", "down") for k in ("delay_ms", "jitter_ms", "loss_pct", "queue_ms")),
 }
 EXPECT_KEYS = {"measurements", "findings", "absent", "verdict"}
 VIRTUAL_AUDIO_KEYS = {"speaker_volume_pct", "speaker_muted"}
 MAX_VOLUME_PCT = 150.0
 VERDICTS = ("video", "audio_only", "phone")
-PLACEHOLDERS = ("server_ip", "server_url", "ice_servers_file", "ca_file", "turn_tcp_url",
-                "turn_tls_url", "turn_username", "turn_credential", "scenario_dir")
+PLACEHOLDERS = (
+    "server_ip",
+    "server_url",
+    "ice_servers_file",
+    "ca_file",
+    "turn_tcp_url",
+    "turn_tls_url",
+    "turn_username",
+    "turn_credential",
+    "scenario_dir",
+)
 DEFAULT_TIMEOUT_S = 120.0
 PROBE_PACED_INTERVAL_MS = 5.0
 """Spacing of the path probe's paced packets (``rtc.measure.results.Plan.paced_interval_ms``)."""
@@ -143,8 +157,13 @@ class Scenario:
             return {}
         up, down = self.network.up, self.network.down
         reorder = self.network.impairment.reorder
-        rtt = expected_ping_rtt((up.delay_ms, up.jitter_ms), (down.delay_ms, down.jitter_ms),
-                                PROBE_PING_INTERVAL_MS, PROBE_QUIET_PINGS, reorder)
+        rtt = expected_ping_rtt(
+            (up.delay_ms, up.jitter_ms),
+            (down.delay_ms, down.jitter_ms),
+            PROBE_PING_INTERVAL_MS,
+            PROBE_QUIET_PINGS,
+            reorder,
+        )
         out: dict[str, float] = {"path.rtt_ms": round(rtt, 1)}
         if up.rate_kbit is not None:
             out["path.up_kbps"] = up.rate_kbit
@@ -153,8 +172,7 @@ class Scenario:
         out["path.loss_up_pct"] = up.loss_pct
         out["path.loss_down_pct"] = down.loss_pct
         for key, d in (("path.jitter_up_ms", up), ("path.jitter_down_ms", down)):
-            out[key] = round(expected_rfc3550_jitter(d.jitter_ms, PROBE_PACED_INTERVAL_MS,
-                                                     reorder), 2)
+            out[key] = round(expected_rfc3550_jitter(d.jitter_ms, PROBE_PACED_INTERVAL_MS, reorder), 2)
         return out
 
 
@@ -189,8 +207,9 @@ def _table(path: Path, where: str, v: Any) -> Mapping[str, Any]:
 def _unknown(path: Path, where: str, data: Mapping[str, Any], allowed: set[str]) -> None:
     extra = sorted(set(data) - allowed)
     if extra:
-        raise _err(path, f"unknown key(s) {', '.join(map(repr, extra))} in {where}; "
-                         f"allowed: {', '.join(sorted(allowed))}")
+        raise _err(
+            path, f"unknown key(s) {', '.join(map(repr, extra))} in {where}; allowed: {', '.join(sorted(allowed))}"
+        )
 
 
 def _network(path: Path, data: Mapping[str, Any]) -> Network:
@@ -202,8 +221,7 @@ def _network(path: Path, data: Mapping[str, Any]) -> Network:
     def direction(d: str) -> Direction:
         rate = num(f"{d}_kbit", None)
         values = {}
-        for k, default in (("delay_ms", 0.0), ("jitter_ms", 0.0), ("loss_pct", 0.0),
-                           ("queue_ms", DEFAULT_QUEUE_MS)):
+        for k, default in (("delay_ms", 0.0), ("jitter_ms", 0.0), ("loss_pct", 0.0), ("queue_ms", DEFAULT_QUEUE_MS)):
             shared = num(k, default)
             values[k] = num(f"{d}_{k}", shared)
         return Direction(rate_kbit=rate, **values)  # type: ignore[arg-type]
@@ -224,11 +242,9 @@ def _network(path: Path, data: Mapping[str, Any]) -> Network:
 
 def _virtual_audio(path: Path, data: Mapping[str, Any]) -> VirtualAudioSpec:
     _unknown(path, "[virtual_audio]", data, VIRTUAL_AUDIO_KEYS)
-    volume = _number(path, "virtual_audio.speaker_volume_pct",
-                     data.get("speaker_volume_pct", 100.0))
+    volume = _number(path, "virtual_audio.speaker_volume_pct", data.get("speaker_volume_pct", 100.0))
     if not 0 <= volume <= MAX_VOLUME_PCT:
-        raise _err(path, f"virtual_audio.speaker_volume_pct must be 0 … {MAX_VOLUME_PCT:g}, "
-                         f"not {volume:g}")
+        raise _err(path, f"virtual_audio.speaker_volume_pct must be 0 … {MAX_VOLUME_PCT:g}, not {volume:g}")
     muted = _bool(path, "virtual_audio.speaker_muted", data.get("speaker_muted", False))
     return VirtualAudioSpec(volume, muted)
 
@@ -278,12 +294,11 @@ def load_scenario(path: Path | str) -> Scenario:
     _unknown(path, "the top level", data, TOP_KEYS)
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
-        raise _err(path, "needs a title = \"...\"")
+        raise _err(path, 'needs a title = "..."')
     description = data.get("description", "")
     if not isinstance(description, str):
         raise _err(path, "description must be text")
-    network = _network(path, _table(path, "[network]", data["network"])) \
-        if "network" in data else None
+    network = _network(path, _table(path, "[network]", data["network"])) if "network" in data else None
     if "probes" in data:
         probes = _strings(path, "probes", data["probes"])
         if not probes:
@@ -297,20 +312,25 @@ def load_scenario(path: Path | str) -> Scenario:
         try:
             a.format_map({k: "" for k in PLACEHOLDERS})
         except (KeyError, ValueError, IndexError) as e:
-            raise _err(path, f"args entry {a!r} has an unknown placeholder {e}; "
-                             f"known: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}") from None
+            raise _err(
+                path,
+                f"args entry {a!r} has an unknown placeholder {e}; "
+                f"known: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}",
+            ) from None
     timeout = _number(path, "timeout_s", data.get("timeout_s", DEFAULT_TIMEOUT_S))
     if timeout <= 0:
         raise _err(path, "timeout_s must be positive")
     if "expect" not in data:
         raise _err(path, "needs an [expect] table: what must sessioncheck report?")
     expect = _expect(path, _table(path, "[expect]", data["expect"]))
-    audio = _virtual_audio(path, _table(path, "[virtual_audio]", data["virtual_audio"])) \
-        if "virtual_audio" in data else None
+    audio = (
+        _virtual_audio(path, _table(path, "[virtual_audio]", data["virtual_audio"]))
+        if "virtual_audio" in data
+        else None
+    )
     if audio is not None and network is not None:
         raise _err(path, "a scenario has either [network] or [virtual_audio], not both")
-    return Scenario(path, title.strip(), description, probes, args, timeout, network, expect,
-                    audio)
+    return Scenario(path, title.strip(), description, probes, args, timeout, network, expect, audio)
 
 
 def load_scenarios(paths: list[Path] | list[str]) -> list[Scenario]:

@@ -73,9 +73,7 @@ class Direction:
         if self.delay_ms < 0 or self.jitter_ms < 0 or self.queue_ms <= 0:
             raise ImpairmentError(f"{name}: delay and jitter must be ≥ 0, queue > 0")
         if self.jitter_ms > self.delay_ms:
-            raise ImpairmentError(
-                f"{name}: jitter {self.jitter_ms} ms cannot exceed the delay {self.delay_ms} ms"
-            )
+            raise ImpairmentError(f"{name}: jitter {self.jitter_ms} ms cannot exceed the delay {self.delay_ms} ms")
         if not 0 <= self.loss_pct <= 100:
             raise ImpairmentError(f"{name}: loss {self.loss_pct} % is outside 0-100")
 
@@ -121,9 +119,7 @@ class AppliedImpairment:
         for name, p in self.delay_procs.items():
             if p.poll() is not None:
                 err = p.stderr.read() if p.stderr else ""
-                raise LabCommandError(
-                    f"the {name} delay stage died (exit {p.returncode}): {err.strip()}"
-                )
+                raise LabCommandError(f"the {name} delay stage died (exit {p.returncode}): {err.strip()}")
 
 
 def apply(lab: Lab, imp: Impairment) -> AppliedImpairment:
@@ -132,43 +128,62 @@ def apply(lab: Lab, imp: Impairment) -> AppliedImpairment:
     applied = AppliedImpairment(lab, imp)
     router = lab.ns.router
     # upload = client → server: enters the router on rc, leaves on rs.
-    legs = (("upload", imp.up, ROUTER_CLIENT_DEV, ROUTER_SERVER_DEV, UP_QUEUE_NUM),
-            ("download", imp.down, ROUTER_SERVER_DEV, ROUTER_CLIENT_DEV, DOWN_QUEUE_NUM))
+    legs = (
+        ("upload", imp.up, ROUTER_CLIENT_DEV, ROUTER_SERVER_DEV, UP_QUEUE_NUM),
+        ("download", imp.down, ROUTER_SERVER_DEV, ROUTER_CLIENT_DEV, DOWN_QUEUE_NUM),
+    )
     for _, d, _, egress, _ in legs:
         if d.rate_kbit is not None:
             burst, limit = tbf_params(d.rate_kbit, d.queue_ms)
-            lab.run(router, ["tc", "qdisc", "replace", "dev", egress, "root", "tbf",
-                             "rate", f"{d.rate_kbit:.0f}kbit", "burst", str(burst),
-                             "limit", str(limit)])
+            lab.run(
+                router,
+                [
+                    "tc",
+                    "qdisc",
+                    "replace",
+                    "dev",
+                    egress,
+                    "root",
+                    "tbf",
+                    "rate",
+                    f"{d.rate_kbit:.0f}kbit",
+                    "burst",
+                    str(burst),
+                    "limit",
+                    str(limit),
+                ],
+            )
     rules: list[str] = []
     if imp.block_udp:
         rules.append("meta l4proto udp counter drop")
     for _, d, ingress, _, _ in legs:
         if d.loss_pct > 0:
             n = round(d.loss_pct / 100 * LOSS_SCALE)
-            rules.append(f'iifname "{ingress}" meta l4proto udp '
-                         f"numgen random mod {LOSS_SCALE} < {n} counter drop")
+            rules.append(f'iifname "{ingress}" meta l4proto udp numgen random mod {LOSS_SCALE} < {n} counter drop')
     if rules:
         body = "\n".join(f"    {r}" for r in rules)
-        script = (f"table ip {NFT_TABLE} {{\n  chain forward {{\n"
-                  f"    type filter hook forward priority 0; policy accept;\n{body}\n  }}\n}}\n")
+        script = (
+            f"table ip {NFT_TABLE} {{\n  chain forward {{\n"
+            f"    type filter hook forward priority 0; policy accept;\n{body}\n  }}\n}}\n"
+        )
         lab.run(router, ["nft", "-f", "-"], input=script)
     for name, d, ingress, _, queue in legs:
         if d.delay_ms > 0 or d.jitter_ms > 0:
-            applied.delay_procs[name] = start_delay_stage(
-                lab, queue, ingress, d.delay_ms, d.jitter_ms, imp.reorder)
+            applied.delay_procs[name] = start_delay_stage(lab, queue, ingress, d.delay_ms, d.jitter_ms, imp.reorder)
     return applied
 
 
-def start_delay_stage(lab: Lab, queue: int, ingress: str, delay_ms: float, jitter_ms: float,
-                      reorder: bool = False) -> subprocess.Popen[Any]:
+def start_delay_stage(
+    lab: Lab, queue: int, ingress: str, delay_ms: float, jitter_ms: float, reorder: bool = False
+) -> subprocess.Popen[Any]:
     """Start a delay stage for packets entering the router on ``ingress``, then hook it in.
 
     The stage must be bound before the NFQUEUE rule exists, or the kernel drops every
     packet; so: start, wait for its ``ready``, add the rule, and check it is still alive.
     """
-    argv = lab.python_argv("sessioncheck.lab.delay", "--queue", str(queue),
-                           "--delay-ms", f"{delay_ms:g}", "--jitter-ms", f"{jitter_ms:g}")
+    argv = lab.python_argv(
+        "sessioncheck.lab.delay", "--queue", str(queue), "--delay-ms", f"{delay_ms:g}", "--jitter-ms", f"{jitter_ms:g}"
+    )
     if reorder:
         argv.append("--reorder")
     proc = lab.spawn(lab.ns.router, argv)
@@ -183,8 +198,10 @@ def start_delay_stage(lab: Lab, queue: int, ingress: str, delay_ms: float, jitte
         proc.kill()
         err = proc.stderr.read() if proc.stderr else ""
         raise LabCommandError(f"the delay stage did not start: {err.strip() or 'no answer'}")
-    lab.run(lab.ns.router, ["iptables", "-t", "mangle", "-A", "FORWARD", "-i", ingress,
-                            "-j", "NFQUEUE", "--queue-num", str(queue)])
+    lab.run(
+        lab.ns.router,
+        ["iptables", "-t", "mangle", "-A", "FORWARD", "-i", ingress, "-j", "NFQUEUE", "--queue-num", str(queue)],
+    )
     time.sleep(0.05)
     if proc.poll() is not None:
         err = proc.stderr.read() if proc.stderr else ""

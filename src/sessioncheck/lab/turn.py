@@ -63,8 +63,13 @@ class LabTurn:
         TCP comes first: aiortc uses only the first TURN URL of a server, and this server
         exists for links where UDP is blocked.
         """
-        return [{"urls": [self.turn_tcp_url, self.turn_tls_url, self.turn_udp_url],
-                 "username": USERNAME, "credential": PASSWORD}]
+        return [
+            {
+                "urls": [self.turn_tcp_url, self.turn_tls_url, self.turn_udp_url],
+                "username": USERNAME,
+                "credential": PASSWORD,
+            }
+        ]
 
     def write_ice_servers(self) -> Path:
         path = self.dir / "ice-servers.json"
@@ -74,16 +79,35 @@ class LabTurn:
     def _start(self, cert: Path, key: Path) -> None:
         conf = self.dir / "turnserver.conf"
         log = self.dir / "turnserver.log"
-        conf.write_text("\n".join([
-            f"listening-ip={self.host}", f"relay-ip={self.host}",
-            f"listening-port={TURN_PORT}", f"tls-listening-port={TURNS_PORT}",
-            "no-dtls", "no-rfc5780", "lt-cred-mech", f"user={USERNAME}:{PASSWORD}",
-            f"realm={REALM}", f"cert={cert}", f"pkey={key}", f"userdb={self.dir / 'turndb'}",
-            f"pidfile={self.dir / 'turnserver.pid'}", f"log-file={log}", "simple-log",
-            "no-stdout-log", "no-cli", "no-multicast-peers", "no-software-attribute",
-        ]) + "\n")
-        self.proc = self.lab.spawn(self.lab.ns.server, ["turnserver", "-c", str(conf)],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        conf.write_text(
+            "\n".join(
+                [
+                    f"listening-ip={self.host}",
+                    f"relay-ip={self.host}",
+                    f"listening-port={TURN_PORT}",
+                    f"tls-listening-port={TURNS_PORT}",
+                    "no-dtls",
+                    "no-rfc5780",
+                    "lt-cred-mech",
+                    f"user={USERNAME}:{PASSWORD}",
+                    f"realm={REALM}",
+                    f"cert={cert}",
+                    f"pkey={key}",
+                    f"userdb={self.dir / 'turndb'}",
+                    f"pidfile={self.dir / 'turnserver.pid'}",
+                    f"log-file={log}",
+                    "simple-log",
+                    "no-stdout-log",
+                    "no-cli",
+                    "no-multicast-peers",
+                    "no-software-attribute",
+                ]
+            )
+            + "\n"
+        )
+        self.proc = self.lab.spawn(
+            self.lab.ns.server, ["turnserver", "-c", str(conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         deadline = time.monotonic() + READY_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -108,18 +132,45 @@ class LabTurn:
 
 def _certificates(folder: Path, host: str) -> tuple[Path, Path, Path]:
     ca_key, ca = folder / "ca.key", folder / "ca.pem"
-    key, csr, cert, ext = (folder / n for n in ("server.key", "server.csr", "server.pem",
-                                                "server.ext"))
-    ext.write_text("basicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\n"
-                   f"subjectAltName=IP:{host}\n")
+    key, csr, cert, ext = (folder / n for n in ("server.key", "server.csr", "server.pem", "server.ext"))
+    ext.write_text(f"basicConstraints=critical,CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:{host}\n")
     ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
     for argv in (
-        ["req", "-x509", *ec, "-keyout", str(ca_key), "-out", str(ca), "-days", "2",
-         "-subj", "/CN=sessioncheck lab CA", "-addext", "basicConstraints=critical,CA:TRUE",
-         "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+        [
+            "req",
+            "-x509",
+            *ec,
+            "-keyout",
+            str(ca_key),
+            "-out",
+            str(ca),
+            "-days",
+            "2",
+            "-subj",
+            "/CN=sessioncheck lab CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
         ["req", "-new", *ec, "-keyout", str(key), "-out", str(csr), "-subj", f"/CN={host}"],
-        ["x509", "-req", "-in", str(csr), "-CA", str(ca), "-CAkey", str(ca_key),
-         "-CAcreateserial", "-out", str(cert), "-days", "2", "-extfile", str(ext)],
+        [
+            "x509",
+            "-req",
+            "-in",
+            str(csr),
+            "-CA",
+            str(ca),
+            "-CAkey",
+            str(ca_key),
+            "-CAcreateserial",
+            "-out",
+            str(cert),
+            "-days",
+            "2",
+            "-extfile",
+            str(ext),
+        ],
     ):
         done = subprocess.run(["openssl", *argv], cwd=folder, capture_output=True, text=True)
         if done.returncode != 0:

@@ -233,8 +233,7 @@ def hum(samples: Array, sample_rate: int) -> tuple[float | None, float, float]:
     best: tuple[float, float, float] = (0.0, -1e9, SILENCE_DBFS)
     for f in HUM_FREQUENCIES:
         line = (freqs >= f - 1.5 * df) & (freqs <= f + 1.5 * df)
-        around = (freqs >= f - 25.0) & (freqs <= f + 25.0) & ~(
-            (freqs >= f - 4 * df) & (freqs <= f + 4 * df))
+        around = (freqs >= f - 25.0) & (freqs <= f + 25.0) & ~((freqs >= f - 4 * df) & (freqs <= f + 4 * df))
         if not np.any(line) or not np.any(around):
             continue
         line_power = float(power[line].sum())
@@ -246,9 +245,7 @@ def hum(samples: Array, sample_rate: int) -> tuple[float | None, float, float]:
     return (base if prominence > 0 else None), prominence, max(SILENCE_DBFS, level)
 
 
-def hf_ratio_db(
-    samples: Array, sample_rate: int, levels: Array, floor: float
-) -> float | None:
+def hf_ratio_db(samples: Array, sample_rate: int, levels: Array, floor: float) -> float | None:
     """Energy above 4.2 kHz relative to the telephone band, over the active blocks only."""
     import numpy as np
 
@@ -281,8 +278,7 @@ DETECT_RATIO = 8.0
 """The correlation peak must stand this many times above the median correlation level."""
 
 
-def chirp(sample_rate: int, seconds: float = CHIRP_SECONDS,
-          amplitude: float = CHIRP_AMPLITUDE) -> Array:
+def chirp(sample_rate: int, seconds: float = CHIRP_SECONDS, amplitude: float = CHIRP_AMPLITUDE) -> Array:
     """A logarithmic sweep with 10 ms fades (float32 mono)."""
     import numpy as np
 

@@ -52,9 +52,7 @@ def _cascade() -> Any:
     data = getattr(cv2, "data", None)
     path = getattr(data, "haarcascades", None)
     if path is None or not hasattr(cv2, "CascadeClassifier"):
-        raise FaceDetectorUnavailable(
-            "OpenCV has no Haar cascades: install opencv-python-headless<5"
-        )
+        raise FaceDetectorUnavailable("OpenCV has no Haar cascades: install opencv-python-headless<5")
     clf = cv2.CascadeClassifier(path + FACE_CASCADE)
     if clf.empty():
         raise FaceDetectorUnavailable(f"could not load {path + FACE_CASCADE}")
@@ -105,8 +103,10 @@ def detect_faces(grey: Array) -> list[Face]:
     small = cv2.equalizeHist(small)
     sh, sw = small.shape[:2]
     found = _cascade().detectMultiScale(small, scaleFactor=1.1, minNeighbors=4, minSize=(20, 20))
-    faces = [Face(float(x) / sw, float(y) / sh, float(fw) / sw, float(fh) / sh)
-             for (x, y, fw, fh) in (found if len(found) else [])]
+    faces = [
+        Face(float(x) / sw, float(y) / sh, float(fw) / sw, float(fh) / sh)
+        for (x, y, fw, fh) in (found if len(found) else [])
+    ]
     return sorted(faces, key=lambda f: -f.w * f.h)
 
 
@@ -139,8 +139,12 @@ def _regions(img: Array, face: Face | None) -> tuple[float, float]:
         x0, y0, x1, y1 = face.x, face.y, face.x + face.w, face.y + face.h
     else:
         x0, y0, x1, y1 = 1 / 3, 1 / 4, 2 / 3, 3 / 4
-    sx0, sy0, sx1, sy1 = (int(x0 * w), int(y0 * h), max(int(x1 * w), int(x0 * w) + 1),
-                          max(int(y1 * h), int(y0 * h) + 1))
+    sx0, sy0, sx1, sy1 = (
+        int(x0 * w),
+        int(y0 * h),
+        max(int(x1 * w), int(x0 * w) + 1),
+        max(int(y1 * h), int(y0 * h) + 1),
+    )
     subject = float(img[sy0:sy1, sx0:sx1].mean())
     # the surround leaves a margin around the subject (hair, shoulders, neck)
     mx, my = (x1 - x0) * 0.5, (y1 - y0) * 0.5
@@ -262,8 +266,7 @@ class PictureAnalyzer:
             subject_luma=round(_median([x.subject_luma for x in s]), 2),
             black_frac=round(sum(x.black for x in s) / n, 4),
             covered_frac=round(sum(x.covered for x in s) / n, 4),
-            frozen_frac=round(sum(d < FROZEN_MAX_DIFF for d in diffs) / len(diffs), 4)
-            if diffs else 0.0,
+            frozen_frac=round(sum(d < FROZEN_MAX_DIFF for d in diffs) / len(diffs), 4) if diffs else 0.0,
             face_checks=len(self._faces),
             face_found_frac=round(len(found) / len(self._faces), 4) if self._faces else 0.0,
             face_size=round(_median([f.w for f in found]), 4) if found else None,

@@ -53,8 +53,15 @@ class ChannelMeasurer(Measurer):
         count = max(10, int(p.idle_s * 1000.0 / p.paced_interval_ms))
         up_stream, down_stream = 1, 2
         self._heard()
-        self.send({"op": "paced_send", "stream": down_stream, "count": count,
-                   "interval_ms": p.paced_interval_ms, "size": PACED_SIZE})
+        self.send(
+            {
+                "op": "paced_send",
+                "stream": down_stream,
+                "count": count,
+                "interval_ms": p.paced_interval_ms,
+                "size": PACED_SIZE,
+            }
+        )
         t0 = time.monotonic()
         pings_before = self._ping_seq
         done = asyncio.Event()

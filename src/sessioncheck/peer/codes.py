@@ -43,17 +43,13 @@ def normalise(text: str) -> str:
     """
     cleaned = "".join(ch for ch in text.upper() if ch not in "- ._")
     if len(cleaned) != LENGTH:
-        raise BadCode(
-            f"{text.strip()!r} is not a test code: a code has {LENGTH} letters and digits, "
-            f"like {EXAMPLE}"
-        )
+        raise BadCode(f"{text.strip()!r} is not a test code: a code has {LENGTH} letters and digits, like {EXAMPLE}")
     wrong = sorted({ch for ch in cleaned if ch not in ALPHABET})
     if wrong:
         hint = ""
         if set(wrong) & set("01ILOU"):
             hint = " (codes never use 0, 1, I, L, O or U)"
         raise BadCode(
-            f"{text.strip()!r} is not a test code: it contains {', '.join(wrong)}{hint}; "
-            "check the code you were given"
+            f"{text.strip()!r} is not a test code: it contains {', '.join(wrong)}{hint}; check the code you were given"
         )
     return cleaned

@@ -87,6 +87,7 @@ ICE_CHECK_S = 3.5
 FACTS_WAIT_S = 8.0
 """Longest wait for this computer's ``system`` probe before going on without its facts."""
 
+
 @dataclass
 class PeerPlan:
     """Timing limits of one peer test. Tests may shorten them."""
@@ -373,8 +374,7 @@ class PeerProbe(Probe):
         task = asyncio.ensure_future(aw)
         try:
             waiting: set[asyncio.Future[Any]] = {task, room.ended}
-            done, _ = await asyncio.wait(waiting, timeout=timeout_s,
-                                         return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(waiting, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
         except asyncio.CancelledError:
             task.cancel()
             raise
@@ -416,6 +416,7 @@ class PeerProbe(Probe):
             answer = await room.receive("answer", plan.connect_timeout_s)
             await pc.setRemoteDescription(RTCSessionDescription(sdp=str(answer.get("sdp")), type="answer"))
         else:
+
             def on_channel(channel: RTCDataChannel) -> None:
                 if channel.label == SYNC_LABEL and not sync_channel.done():
                     sync_channel.set_result(SyncChannel(channel))
@@ -466,15 +467,17 @@ class PeerProbe(Probe):
     async def _send_facts(self, sync: SyncChannel) -> None:
         await self._system_facts(self.ctx)
         me = self.sides[self.role]
-        sync.send({"op": "facts", "role": self.role, "host": redact_host(me.host),
-                   "system": measurements_to_wire(me.system)})
+        sync.send(
+            {"op": "facts", "role": self.role, "host": redact_host(me.host), "system": measurements_to_wire(me.system)}
+        )
 
     def _take_facts(self, msg: Message) -> None:
         other = self.sides[self.other]
         host = msg.get("host")
         if isinstance(host, dict):
             other.host = redact_host(
-                {str(k): v for k, v in host.items() if v is None or isinstance(v, str | int | float | bool)})
+                {str(k): v for k, v in host.items() if v is None or isinstance(v, str | int | float | bool)}
+            )
         other.system = measurements_from_wire(msg.get("system"), "system.")
 
     async def _phases(self, m: Measurer, sync: SyncChannel, gate: asyncio.Event) -> None:
@@ -483,10 +486,20 @@ class PeerProbe(Probe):
         timeout = self.plan.phase_timeout_s
         if self.role is THERAPIST:
             p = m.plan  # the timing, for a peer (a browser) that has no plan of its own
-            sync.send({"op": "go", "phase": "idle", "plan": {
-                "ping_interval_s": p.ping_interval_s, "throughput_max_s": p.throughput_max_s,
-                "throughput_min_s": p.throughput_min_s, "window_s": p.window_s,
-                "loaded_ping_interval_s": p.loaded_ping_interval_s, "media_s": p.media_s}})
+            sync.send(
+                {
+                    "op": "go",
+                    "phase": "idle",
+                    "plan": {
+                        "ping_interval_s": p.ping_interval_s,
+                        "throughput_max_s": p.throughput_max_s,
+                        "throughput_min_s": p.throughput_min_s,
+                        "window_s": p.window_s,
+                        "loaded_ping_interval_s": p.loaded_ping_interval_s,
+                        "media_s": p.media_s,
+                    },
+                }
+            )
             await self._idle(m)
             sync.send({"op": "done", "phase": "idle"})
             # the client's upload first, on a quiet path (it is usually the slow one)
@@ -515,8 +528,14 @@ class PeerProbe(Probe):
         me = self.sides[self.role]
         me.reported = True
         me.duration_s = round(time.monotonic() - self.timings.get("paired", 0.0), 2)
-        sync.send({"op": "results", "role": self.role, "duration_s": me.duration_s,
-                   "measurements": measurements_to_wire(me.measurements)})
+        sync.send(
+            {
+                "op": "results",
+                "role": self.role,
+                "duration_s": me.duration_s,
+                "measurements": measurements_to_wire(me.measurements),
+            }
+        )
         msg = await self._guard(sync.next("results"), self.plan.exchange_timeout_s, "send its results")
         other = self.sides[self.other]
         other.measurements = measurements_from_wire(msg.get("measurements"), f"peer.{self.other}.")
@@ -540,10 +559,18 @@ class PeerProbe(Probe):
         from ..model import Audience
         from ..report import redact_report, render_text
 
-        result = result_of(PeerProbe.id, self._combined(), self.ctx.settings.thresholds,
-                           duration_s=combined_duration(self.sides))
-        report = redact_report(assemble_report([result], host=combined_host(self.sides), created=self.created,
-                                               needed=NEEDED_FOR_PEER, interrupted=False))
+        result = result_of(
+            PeerProbe.id, self._combined(), self.ctx.settings.thresholds, duration_s=combined_duration(self.sides)
+        )
+        report = redact_report(
+            assemble_report(
+                [result],
+                host=combined_host(self.sides),
+                created=self.created,
+                needed=NEEDED_FOR_PEER,
+                interrupted=False,
+            )
+        )
         return {"verdict": report.verdict.value, "text": render_text(report, Audience.CLIENT)}
 
     # --- phases -------------------------------------------------------------------------------
@@ -564,8 +591,7 @@ class PeerProbe(Probe):
         done = asyncio.Event()
         pinger = asyncio.ensure_future(m._ping_loop(m.plan.ping_interval_s, done))
         try:
-            await self._guard(sync.next("done", phase="idle"), self.plan.phase_timeout_s,
-                              "finish the delay test")
+            await self._guard(sync.next("done", phase="idle"), self.plan.phase_timeout_s, "finish the delay test")
         finally:
             done.set()
             pinger.cancel()
@@ -577,10 +603,10 @@ class PeerProbe(Probe):
         m.last_heard = time.monotonic()
         result = await m.upload()
         record_throughput(self.record, "", "up", result)
-        idle = next((x.value for x in self.sides[self.role].measurements
-                     if x.key == f"peer.{self.role}.rtt_ms"), None)
+        idle = next((x.value for x in self.sides[self.role].measurements if x.key == f"peer.{self.role}.rtt_ms"), None)
         LoadedDelay(self.record, "", float(idle) if isinstance(idle, int | float) else None).add(
-            "up", result.loaded_rtts_ms)
+            "up", result.loaded_rtts_ms
+        )
         # What the send buffer still holds would keep flowing into the next phase (the other
         # side's upload, whose acknowledgements share this path): let it drain first.
         drain_until = time.monotonic() + DRAIN_MAX_S

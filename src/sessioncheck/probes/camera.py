@@ -68,8 +68,7 @@ def capture(spec: str | None, seconds: float, stop: threading.Event, sample: Sam
     info = CameraInfo()
     analyzer = PictureAnalyzer()
     width, height, fps = REQUEST
-    frames = open_camera(spec, width=width, height=height, fps=fps,
-                         pixel_format="gray", stop=stop, info=info)
+    frames = open_camera(spec, width=width, height=height, fps=fps, pixel_format="gray", stop=stop, info=info)
     try:
         try:
             deadline: float | None = None

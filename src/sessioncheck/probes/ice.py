@@ -98,8 +98,15 @@ ALLOCATION_LIFETIME_S = 60
 """Lifetime asked for the test allocation, should its deletion not get through."""
 
 OUTCOMES = (
-    "ok", "dns_failed", "timeout", "unreachable", "refused", "tls_rejected",
-    "auth_failed", "quota", "error",
+    "ok",
+    "dns_failed",
+    "timeout",
+    "unreachable",
+    "refused",
+    "tls_rejected",
+    "auth_failed",
+    "quota",
+    "error",
 )
 QUOTA_CODES = (486, 508)
 _UNREACHABLE_ERRNOS = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL}
@@ -168,9 +175,7 @@ def plan_checks(servers: tuple[IceServer, ...]) -> tuple[list[IceCheck], bool]:
                 planned = []
                 if "udp" in transports:
                     planned.append(IceCheck("stun", url.url, url.host, url.port, "udp"))
-                planned += [
-                    IceCheck("turn", url.url, url.host, url.port, t, user, cred) for t in transports
-                ]
+                planned += [IceCheck("turn", url.url, url.host, url.port, t, user, cred) for t in transports]
             for c in planned:
                 if not any(_same(c, d) for d in checks):
                     checks.append(c)
@@ -179,7 +184,12 @@ def plan_checks(servers: tuple[IceServer, ...]) -> tuple[list[IceCheck], bool]:
 
 def _same(a: IceCheck, b: IceCheck) -> bool:
     return (a.kind, a.host, a.port, a.transport, a.username, a.credential) == (
-        b.kind, b.host, b.port, b.transport, b.username, b.credential,
+        b.kind,
+        b.host,
+        b.port,
+        b.transport,
+        b.username,
+        b.credential,
     )
 
 
@@ -191,8 +201,11 @@ class _UdpClient(TurnClientUdpProtocol):
 
     def __init__(self, server: tuple[str, int], username: str | None, password: str | None) -> None:
         super().__init__(
-            server, username=username, password=password,
-            lifetime=ALLOCATION_LIFETIME_S, channel_refresh_time=ALLOCATION_LIFETIME_S,
+            server,
+            username=username,
+            password=password,
+            lifetime=ALLOCATION_LIFETIME_S,
+            channel_refresh_time=ALLOCATION_LIFETIME_S,
         )
         self.failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -212,8 +225,11 @@ class _TcpClient(TurnClientTcpProtocol):
 
     def __init__(self, server: tuple[str, int], username: str | None, password: str | None) -> None:
         super().__init__(
-            server, username=username, password=password,
-            lifetime=ALLOCATION_LIFETIME_S, channel_refresh_time=ALLOCATION_LIFETIME_S,
+            server,
+            username=username,
+            password=password,
+            lifetime=ALLOCATION_LIFETIME_S,
+            channel_refresh_time=ALLOCATION_LIFETIME_S,
         )
         self.failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.lost: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -420,9 +436,7 @@ class _CheckRunner:
             try:
                 context.load_verify_locations(cafile=self.settings.ca_file)
             except (OSError, ssl.SSLError) as e:
-                self._ssl = _Failed(
-                    "error", f"cannot use the CA file {self.settings.ca_file}: {_describe(e)}"
-                )
+                self._ssl = _Failed("error", f"cannot use the CA file {self.settings.ca_file}: {_describe(e)}")
                 return
         self._ssl = context
 
@@ -494,9 +508,7 @@ class _CheckRunner:
         if check.transport != "udp":
             result.connect_ms = _ms(loop.time() - t0)
         for n in range(STUN_PINGS):
-            request = stun.Message(
-                message_method=stun.Method.BINDING, message_class=stun.Class.REQUEST
-            )
+            request = stun.Message(message_method=stun.Method.BINDING, message_class=stun.Class.REQUEST)
             sent = loop.time()
             if n == 0:
                 response, _ = await _unless_failed(proto.request(request), proto.failed)
@@ -513,9 +525,7 @@ class _CheckRunner:
             rtt = _ms(loop.time() - sent)
             result.rtts_ms.append(rtt)
             on_rtt(rtt)
-            mapped = response.attributes.get("XOR-MAPPED-ADDRESS") or response.attributes.get(
-                "MAPPED-ADDRESS"
-            )
+            mapped = response.attributes.get("XOR-MAPPED-ADDRESS") or response.attributes.get("MAPPED-ADDRESS")
             result.reflexive = _address(mapped) or result.reflexive
 
     async def _turn(
@@ -587,11 +597,8 @@ def _classify(e: BaseException, check: IceCheck) -> _Failed:
     if isinstance(e, ssl.SSLError):
         return _Failed("error", f"TLS handshake failed: {e.reason or e}")
     if isinstance(e, ConnectionRefusedError):
-        what = "port unreachable (nothing listening)" if check.transport == "udp" else (
-            "connection refused"
-        )
+        what = "port unreachable (nothing listening)" if check.transport == "udp" else ("connection refused")
         return _Failed("refused", f"{what} on port {check.port}")
     if isinstance(e, OSError) and e.errno in _UNREACHABLE_ERRNOS:
         return _Failed("unreachable", _describe(e))
     return _Failed("error", _describe(e))
-

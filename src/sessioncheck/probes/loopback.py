@@ -102,9 +102,7 @@ class LoopbackProbe(Probe):
         finally:
             await close_all(offerer, answerer)
 
-    async def _ping(
-        self, ctx: ProbeContext, channel: RTCDataChannel, received: _Receiver
-    ) -> list[float]:
+    async def _ping(self, ctx: ProbeContext, channel: RTCDataChannel, received: _Receiver) -> list[float]:
         rtts: list[float] = []
         for seq in range(PINGS):
             sent = time.perf_counter()
@@ -122,9 +120,7 @@ class LoopbackProbe(Probe):
                 ctx.sample("rtt_ms", rtt, "ms")
         return rtts
 
-    async def _throughput(
-        self, ctx: ProbeContext, channel: RTCDataChannel, received: _Receiver
-    ) -> float:
+    async def _throughput(self, ctx: ProbeContext, channel: RTCDataChannel, received: _Receiver) -> float:
         """Fill the channel's buffer for a while; rate delivered after SCTP's ramp-up."""
         payload = b"\x00" * MESSAGE_BYTES
         low = asyncio.Event()

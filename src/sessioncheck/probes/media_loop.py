@@ -113,8 +113,9 @@ def _top_processes(procs: dict[int, Any]) -> list[tuple[str, float]]:
     return usage[:TOP_COUNT]
 
 
-def run_size(spec: str, name: str, width: int, height: int, bitrate: int,
-             seconds: float, stop: threading.Event) -> SizeResult:
+def run_size(
+    spec: str, name: str, width: int, height: int, bitrate: int, seconds: float, stop: threading.Event
+) -> SizeResult:
     """Encode + decode frames of one size for ``seconds`` (blocking)."""
     import psutil
     from aiortc.codecs.vpx import Vp8Decoder, Vp8Encoder, vp8_depayload
@@ -132,8 +133,7 @@ def run_size(spec: str, name: str, width: int, height: int, bitrate: int,
     cpu0 = me.cpu_times()
     start = time.monotonic()
     decoded = 0
-    frames = open_camera(spec, width=width, height=height, fps=TARGET_FPS, pixel_format=None,
-                         stop=stop)
+    frames = open_camera(spec, width=width, height=height, fps=TARGET_FPS, pixel_format=None, stop=stop)
     try:
         for i, cam in enumerate(frames):
             now = time.monotonic()
@@ -284,8 +284,9 @@ class SendMeter:
         name, w, h, bitrate = SIZES[0]
         stop = threading.Event()
         try:
-            small = await asyncio.to_thread(run_size, _source_spec(camera)[0], name, w, h, bitrate,
-                                            CONFIRM_SECONDS, stop)
+            small = await asyncio.to_thread(
+                run_size, _source_spec(camera)[0], name, w, h, bitrate, CONFIRM_SECONDS, stop
+            )
         except DeviceError:  # a broken camera source is the camera probe's finding
             return
         finally:

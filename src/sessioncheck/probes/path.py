@@ -88,7 +88,6 @@ class _Stale(Exception):
     """Connected too long ago: connect again before measuring."""
 
 
-
 class PathProbe(Probe):
     id: ClassVar[str] = "path"
     timeout_s: ClassVar[float] = 30.0
@@ -155,8 +154,9 @@ class PathProbe(Probe):
                 sig, _ = await Signalling.connect(url, ctx.settings.token, ca_file=ctx.settings.ca_file)
             while True:
                 try:
-                    done = await self._attempt(ctx, sig, servers, started,
-                                               CONNECT_TIMEOUT_S if last else FALLBACK_ATTEMPT_S, last, negotiated)
+                    done = await self._attempt(
+                        ctx, sig, servers, started, CONNECT_TIMEOUT_S if last else FALLBACK_ATTEMPT_S, last, negotiated
+                    )
                     break
                 except _Stale:  # the other tests took so long that the server's time may run out
                     sig, _ = await Signalling.connect(url, ctx.settings.token, ca_file=ctx.settings.ca_file)
@@ -164,8 +164,14 @@ class PathProbe(Probe):
                 return
 
     async def _attempt(
-        self, ctx: ProbeContext, sig: Signalling, servers: list[IceServer], started: float,
-        timeout_s: float, last: bool, negotiated: int | None,
+        self,
+        ctx: ProbeContext,
+        sig: Signalling,
+        servers: list[IceServer],
+        started: float,
+        timeout_s: float,
+        last: bool,
+        negotiated: int | None,
     ) -> bool:
         """One connection with ``servers``; False when it did not connect and not ``last``.
         ``negotiated``: the first SCTP stream of out-of-band channels, or None (in-band)."""
@@ -203,8 +209,11 @@ class PathProbe(Probe):
                 return True
             watcher = asyncio.ensure_future(sig.watch())
             watcher.add_done_callback(
-                lambda t: measurer.stop(t.result() if not t.cancelled() and t.exception() is None
-                                        else "the server closed the signalling connection")
+                lambda t: measurer.stop(
+                    t.result()
+                    if not t.cancelled() and t.exception() is None
+                    else "the server closed the signalling connection"
+                )
             )
             ctx.record("path.connect_s", round(time.monotonic() - started, 3), "s")
             pair = selected_pair(pc)
@@ -278,7 +287,8 @@ class PathProbe(Probe):
         stop = asyncio.Event()
         up_pps = loss_stream_pps(rates.get("up"))
         up_stream = asyncio.ensure_future(
-            m.send_stream(STREAM_LOSS_UP, up_pps, stop, LOSS_STREAM_MAX_S + LOSS_EXTEND_MAX_S))
+            m.send_stream(STREAM_LOSS_UP, up_pps, stop, LOSS_STREAM_MAX_S + LOSS_EXTEND_MAX_S)
+        )
         try:
             # the media leg sends up only: it need not wait for the download's queue to
             # drain (pongs still in it are read after the media leg)
@@ -401,8 +411,11 @@ def ice_attempts(servers: Sequence[IceServer], ice: ProbeResult | None) -> list[
     turn.sort(key=lambda t: _TRANSPORT_ORDER.get(_url_transport(t[0]), 3))
     if ice is not None:
         values = {m.key: m.value for m in ice.measurements}
-        worked = {str(values.get(f"ice.check{i}.url")) for i in range(64)
-                  if values.get(f"ice.check{i}.kind") == "turn" and values.get(f"ice.check{i}.outcome") == "ok"}
+        worked = {
+            str(values.get(f"ice.check{i}.url"))
+            for i in range(64)
+            if values.get(f"ice.check{i}.kind") == "turn" and values.get(f"ice.check{i}.outcome") == "ok"
+        }
         good = [t for t in turn if t[0] in worked]
         if good:
             first = good[0]

@@ -71,21 +71,22 @@ def run_loop(speaker: str | None, microphone: str | None) -> Loop:
     try:
         in_src = audio_source(microphone)
         if in_src.kind != "device":
-            return Loop("unverified", "the microphone given is a file or a virtual source, "
-                        "so it cannot hear the speaker", device=device, microphone=in_src.label)
+            return Loop(
+                "unverified",
+                "the microphone given is a file or a virtual source, so it cannot hear the speaker",
+                device=device,
+                microphone=in_src.label,
+            )
         _, in_info = resolve_audio_device(in_src, "input")
     except DeviceError as e:
-        return Loop("unverified", f"no microphone could listen: {e.detail}", device=device,
-                    microphone=e.device)
+        return Loop("unverified", f"no microphone could listen: {e.detail}", device=device, microphone=e.device)
     reference = chirp(SAMPLE_RATE)
     for _attempt in range(ATTEMPTS):
         try:
-            rec = play_and_record(reference, SAMPLE_RATE, speaker, microphone,
-                                  lead_s=LEAD_SECONDS, tail_s=TAIL_SECONDS)
+            rec = play_and_record(reference, SAMPLE_RATE, speaker, microphone, lead_s=LEAD_SECONDS, tail_s=TAIL_SECONDS)
         except DeviceError as e:
             if e.device == str(in_info["name"]) and e.device != device:
-                return Loop("unverified", f"the microphone failed: {e.detail}", device=device,
-                            microphone=e.device)
+                return Loop("unverified", f"the microphone failed: {e.detail}", device=device, microphone=e.device)
             return Loop(e.kind, e.detail, e.holders, device, str(in_info["name"]))
         match = find_chirp(rec.recording, reference)
         if not (match.found and match.offset_samples < LEAD_SECONDS * SAMPLE_RATE):
@@ -101,9 +102,12 @@ def run_loop(speaker: str | None, microphone: str | None) -> Loop:
         delay = round((match.offset_samples / SAMPLE_RATE - rec.played_at) * 1000.0, 1)
     return Loop(
         "heard" if match.found else "not_heard",
-        device=rec.speaker, microphone=rec.microphone,
+        device=rec.speaker,
+        microphone=rec.microphone,
         echo_db=round(match.gain_db, 2) if match.found else None,
-        delay_ms=delay, clarity=min(match.clarity, 1e6), background_dbfs=background,
+        delay_ms=delay,
+        clarity=min(match.clarity, 1e6),
+        background_dbfs=background,
     )
 
 
@@ -119,8 +123,12 @@ class SpeakerProbe(Probe):
         loop = await asyncio.to_thread(run_loop, ctx.settings.speaker, ctx.settings.microphone)
         ctx.record("speaker.outcome", loop.outcome)
         ctx.record("speaker.heard", loop.outcome == "heard")
-        for key, value in (("detail", loop.detail), ("holders", loop.holders),
-                           ("device", loop.device), ("microphone", loop.microphone)):
+        for key, value in (
+            ("detail", loop.detail),
+            ("holders", loop.holders),
+            ("device", loop.device),
+            ("microphone", loop.microphone),
+        ):
             if value:
                 ctx.record(f"speaker.{key}", value)
         if loop.echo_db is not None:

@@ -57,10 +57,7 @@ def make_peer(ice_servers: Sequence[IceServer] = ()) -> RTCPeerConnection:
     from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection
 
     set_sctp_timers(SCTP_RTO_INITIAL_S, SCTP_RTO_MIN_S)  # module settings: every peer we make
-    servers = [
-        RTCIceServer(urls=list(s.urls), username=s.username, credential=s.credential)
-        for s in ice_servers
-    ]
+    servers = [RTCIceServer(urls=list(s.urls), username=s.username, credential=s.credential) for s in ice_servers]
     return RTCPeerConnection(RTCConfiguration(iceServers=servers))
 
 
@@ -82,8 +79,7 @@ async def wait_connected(pc: RTCPeerConnection, timeout_s: float = CONNECT_TIMEO
             state = await done
     except TimeoutError:
         raise PeerConnectError(
-            f"no connection after {timeout_s:g} s (ICE state {pc.iceConnectionState}, "
-            f"gathering {pc.iceGatheringState})"
+            f"no connection after {timeout_s:g} s (ICE state {pc.iceConnectionState}, gathering {pc.iceGatheringState})"
         ) from None
     finally:
         pc.remove_listener("connectionstatechange", on_change)

@@ -99,8 +99,7 @@ class ResultsScreen(Screen[None]):
     def _details(self, r: ProbeResult) -> Collapsible:
         support = self.audience is Audience.SUPPORT
         title = (
-            f"{STATUS_MARKS[r.status]} {probe_name(r.probe)}: "
-            f"{P(f'status.{r.status.value}')} ({r.duration_s:.1f} s)"
+            f"{STATUS_MARKS[r.status]} {probe_name(r.probe)}: {P(f'status.{r.status.value}')} ({r.duration_s:.1f} s)"
         )
         body: list[Static | Button] = []
         if r.skip_reason:
