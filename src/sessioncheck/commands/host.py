@@ -35,6 +35,10 @@ class PeerRun(Run, Protocol):
         """The outcome in words, as the server or the other side gave it."""
 
     @property
+    def no_test_ran(self) -> bool:
+        """True when the server or the other side refused before any measurement."""
+
+    @property
     def test_id(self) -> str | None:
         """The server's id of the test, once paired."""
 
@@ -99,7 +103,6 @@ def run_peer(args: argparse.Namespace, test: PeerRun, settings: Settings) -> int
     import asyncio
 
     from .. import crashlog
-    from ..advice.verdict import no_test_ran
     from ..model import Audience, Report, clean_text
     from ..report import redact_report, render_text, save_report
     from ..report.io import ReportFileError, report_to_json
@@ -111,7 +114,7 @@ def run_peer(args: argparse.Namespace, test: PeerRun, settings: Settings) -> int
     stop = StopHandler(test.cancel)
     report = asyncio.run(_with_progress(test, stop, quiet=args.quiet))
     stop_on_signals()  # the closed loop reset them
-    if no_test_ran(test.outcome):  # one line on stderr, no report file
+    if test.no_test_ran:  # one line on stderr, no report file
         finding = report.findings[0] if report.findings else None
         audience = Audience.THERAPIST if test.role == "therapist" else Audience.CLIENT
         detail = clean_text(test.detail)  # from the server: no escape sequences on the terminal

@@ -150,6 +150,13 @@ class PeerTest(Runner):
         return self.session.detail
 
     @property
+    def no_test_ran(self) -> bool:
+        """The outcome is a refusal before any measurement (advice's ``NO_TEST_OUTCOMES``)."""
+        from ..advice.verdict import no_test_ran
+
+        return no_test_ran(self.outcome)
+
+    @property
     def test_id(self) -> str | None:
         return self.session.test_id
 
