@@ -348,3 +348,11 @@ def test_download_delay_under_load_counts_the_pongs_still_queued(
     assert loaded["value"] - idle >= 250.0, (idle, loaded)
     # one ping every 50 ms through a hold of about 0.7 s
     assert len(loaded["samples"]) >= 10, loaded
+
+
+def test_a_folder_of_folders_is_the_whole_catalogue() -> None:
+    """``lab run scenarios`` runs every kind: the top folder holds only subfolders."""
+    whole = load_scenarios([CATALOGUE.parent])
+    kinds = {s.path.parent.name for s in whole}
+    assert kinds == {"network", "camera", "microphone", "speaker"}
+    assert len(whole) == len(list(CATALOGUE.parent.rglob("*.toml")))

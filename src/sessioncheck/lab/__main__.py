@@ -25,7 +25,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     sub = p.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run", help="run scenarios and compare with their [expect] tables")
-    r.add_argument("files", nargs="+", help="scenario .toml files or folders of them")
+    r.add_argument(
+        "files",
+        nargs="+",
+        help="scenario .toml files or folders of them (subfolders too: `scenarios` is the whole catalogue)",
+    )
     r.add_argument("--json", action="store_true", help="print results as JSON on stdout")
     r.add_argument("--references", action="store_true", help="also measure each link with iperf3 and a UDP echo")
     sub.add_parser("check", help="say whether the lab can be built on this machine")

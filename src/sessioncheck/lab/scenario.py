@@ -334,11 +334,14 @@ def load_scenario(path: Path | str) -> Scenario:
 
 
 def load_scenarios(paths: list[Path] | list[str]) -> list[Scenario]:
-    """Load several files (folders: every ``*.toml`` inside), in order."""
+    """Load several files (folders: every ``*.toml`` inside, subfolders too), in order.
+
+    So ``python -m sessioncheck.lab run scenarios`` runs the whole catalogue: network,
+    camera, microphone and speaker."""
     out: list[Scenario] = []
     for p in map(Path, paths):
         if p.is_dir():
-            files = sorted(p.glob("*.toml"))
+            files = sorted(p.rglob("*.toml"))
             if not files:
                 raise ScenarioError(f"{p}: folder has no .toml scenario files")
             out.extend(load_scenario(f) for f in files)
