@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from sessioncheck.advice import catalogue
 from sessioncheck.errors import ExitCode
 
 from .helpers import Proc, sessioncheck
@@ -82,6 +83,11 @@ def test_both_sides_get_the_same_report_worded_for_them(serve, tmp_path: Path, p
     assert "Peer path quality:" in out_host and "The connection between you and your therapist" not in out_host
     assert "The connection between you and your therapist:" in out_join and "Peer path quality" not in out_join
     assert f"CODE {code}" in err_host
+    # progress is the peer test's own: the system facts' "done" must not read as "the client came"
+    for err in (err_host, err_join):
+        notes = [line.strip() for line in err.splitlines() if line.startswith("  ... ")]
+        assert catalogue.progress_note("system", "cpu", {}) not in " ".join(notes), notes
+        assert notes.count("... " + catalogue.phrase("progress.done")) <= 1, notes
     assert elapsed < 35
 
 

@@ -171,7 +171,7 @@ async def _with_progress(test: PeerRun, stop: StopHandler, *, quiet: bool) -> Re
             continue
         elif isinstance(event, PeerJoined):
             say(f"  ... test {clean_text(event.test_id)} started")
-        elif isinstance(event, Progress) and event.note:
+        elif isinstance(event, Progress) and event.note and event.probe == "peer":  # not the system facts' own
             say(f"  ... {clean_text(catalogue.progress_note(event.probe, event.note, event.values))}")
     report = test.report
     assert report is not None  # a peer test always ends with one
